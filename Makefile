@@ -1,0 +1,50 @@
+# The two commands of the README, and a few conveniences around CMake.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+SOCKET     ?= $(CURDIR)/run/aesm.socket
+STATE_DIR  ?= $(CURDIR)/run/state
+
+CMAKE_FLAGS ?=
+ifeq ($(CI),true)
+CMAKE_FLAGS += -DSQH_WERROR=ON
+endif
+
+.PHONY: all deps test-deps build asan run test unit-test asan-test lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+test-deps:
+	@scripts/install-deps test
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS)
+
+asan: test-deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_C_COMPILER=clang \
+		-DSQH_SANITIZE=ON -DSQH_FUZZ=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Start the daemon on the simulated backend, in the foreground.
+run: build
+	@mkdir -p $(dir $(SOCKET))
+	@echo "starting: $(BUILD)/bin/sgx-quote-helper --backend sim" \
+		"--socket $(SOCKET) --state-dir $(STATE_DIR)"
+	$(BUILD)/bin/sgx-quote-helper --backend sim --socket $(SOCKET) \
+		--state-dir $(STATE_DIR)
+
+# Every test: the sanitizer build first, the normal build last so that the
+# run ends with CTest's summary line.
+test: test-deps asan build
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+lint:
+	scripts/lint
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
