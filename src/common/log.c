@@ -10,6 +10,9 @@ static enum log_level log_level = LOG_LEVEL_INFO;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
+static void log_vwrite(enum log_level level, const char *suffix,
+                       const char *fmt, va_list ap) LOG_PRINTF(3, 0);
+
 void
 log_set_level(enum log_level level)
 {
@@ -59,9 +62,9 @@ log_timestamp(char *buf, size_t size)
  * One line, written with a single fputs on an unbuffered-by-line stderr so
  * that concurrent threads do not interleave within a line.
  */
-static void LOG_PRINTF(3, 0)
-        log_vwrite(enum log_level level, const char *suffix, const char *fmt,
-                   va_list ap)
+static void
+log_vwrite(enum log_level level, const char *suffix, const char *fmt,
+           va_list ap)
 {
 	char msg[1024], line[1200], ts[40];
 
