@@ -42,7 +42,7 @@ struct pck_ext {
 
 /* Parses the DER value of the SGX extension. */
 MUST_CHECK enum err pck_ext_parse(const uint8_t *der, size_t len,
-				  struct pck_ext *out);
+                                  struct pck_ext *out);
 
 /* Finds the SGX extension in a certificate and parses it. */
 MUST_CHECK enum err pck_ext_from_cert(const X509 *cert, struct pck_ext *out);
@@ -50,6 +50,6 @@ MUST_CHECK enum err pck_ext_from_cert(const X509 *cert, struct pck_ext *out);
 /* Encodes the extension value as DER (for the simulated PCK certificate);
  * the caller frees *der with OPENSSL_free. */
 MUST_CHECK enum err pck_ext_build(const struct pck_ext *ext, uint8_t **der,
-				  size_t *len);
+                                  size_t *len);
 
 #endif
