@@ -12,5 +12,6 @@
 #define CLI_EXIT_REJECTED 3 /* verified, but with a status not accepted */
 
 /* Commands, one per file cmd_<name>.c, listed in main.c. */
+int cmd_dump(int argc, char **argv);
 
 #endif

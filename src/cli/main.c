@@ -15,6 +15,7 @@ struct command {
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+        {"dump", cmd_dump, "decode every field of a quote file"},
         {"version", cmd_version, "print the version"},
 };
 
