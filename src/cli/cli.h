@@ -12,6 +12,8 @@
 #define CLI_EXIT_REJECTED 3 /* verified, but with a status not accepted */
 
 /* Commands, one per file cmd_<name>.c, listed in main.c. */
+int cmd_collateral(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -15,7 +15,9 @@ struct command {
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+        {"collateral", cmd_collateral, "export simulated collateral"},
         {"dump", cmd_dump, "decode every field of a quote file"},
+        {"verify", cmd_verify, "verify quotes against collateral"},
         {"version", cmd_version, "print the version"},
 };
 
