@@ -1,0 +1,379 @@
+/*
+ * sgx-quote-helper: the AESM-compatible quote service daemon. Runs in the
+ * foreground and logs to stderr; containers and systemd supervise it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "daemon/listener.h"
+#include "daemon/server.h"
+#include "wire/wire.h"
+#ifdef SQH_HAVE_BACKEND_SIM
+#include "backends/sim.h"
+#endif
+
+#define DEFAULT_SOCKET    "/var/run/aesmd/aesm.socket"
+#define DEFAULT_STATE_DIR "/var/lib/sgx-quote-helper"
+#define DEFAULT_MODE      0666
+/* Intel's aesmd listens with 32; bursts of one-shot clients need more. */
+#define LISTEN_BACKLOG 1024
+
+struct options {
+	const char *socket;
+	const char *state_dir;
+	const char *backend;
+	unsigned workers;
+	unsigned request_timeout_ms;
+	unsigned max_connections;
+	mode_t socket_mode;
+	bool replace;
+	enum log_level log_level;
+};
+
+static struct server *running_server;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: sgx-quote-helper [options]\n"
+	        "\n"
+	        "Serves SGX quotes over the AESM protocol on a Unix socket, "
+	        "in the\nforeground, logging to stderr.\n"
+	        "\n"
+	        "  --socket PATH             socket path (default %s)\n"
+	        "  --socket-mode MODE        octal mode of the socket "
+	        "(default 0666)\n"
+	        "  --replace                 take the socket over even "
+	        "when a daemon answers\n"
+	        "  --state-dir DIR           keys and certificates kept "
+	        "across restarts\n"
+	        "                            (default %s)\n"
+	        "  --backend auto|sim|dcap   quote backend (default auto; "
+	        "this build has\n"
+	        "                            only sim, which auto picks "
+	        "with a warning)\n"
+	        "  --workers N               serving threads (default: "
+	        "online CPUs, max %d)\n"
+	        "  --request-timeout-ms N    deadline for a whole request "
+	        "(default %d)\n"
+	        "  --max-connections N       open connections at once, "
+	        "more are closed\n"
+	        "                            (default %d)\n"
+	        "  --log-level LEVEL         error, warn, info or debug "
+	        "(default info)\n"
+	        "  --help                    this text\n"
+	        "  --version                 print the version\n"
+	        "\n"
+	        "In sim mode the simulated report key is published next "
+	        "to the socket,\nas %s.\n"
+	        "SIGTERM or SIGINT: stop accepting, finish requests in "
+	        "flight, exit 0.\n",
+	        DEFAULT_SOCKET, DEFAULT_STATE_DIR, SERVER_MAX_WORKERS,
+	        SERVER_DEFAULT_REQUEST_TIMEOUT_MS,
+	        SERVER_DEFAULT_MAX_CONNECTIONS, "sim-report.key");
+}
+
+/* Parses an unsigned number in [min, max] in the given base. */
+static bool
+parse_uint(const char *s, int base, unsigned long min, unsigned long max,
+           unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s == '\0' || *s == '-' || *s == '+')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, base);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static unsigned
+online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > SERVER_MAX_WORKERS ? SERVER_MAX_WORKERS : (unsigned)n;
+}
+
+enum {
+	OPT_SOCKET = 256,
+	OPT_SOCKET_MODE,
+	OPT_REPLACE,
+	OPT_STATE_DIR,
+	OPT_BACKEND,
+	OPT_WORKERS,
+	OPT_REQUEST_TIMEOUT,
+	OPT_MAX_CONNECTIONS,
+	OPT_LOG_LEVEL,
+	OPT_HELP,
+	OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+        {"socket", required_argument, NULL, OPT_SOCKET},
+        {"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+        {"replace", no_argument, NULL, OPT_REPLACE},
+        {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"workers", required_argument, NULL, OPT_WORKERS},
+        {"request-timeout-ms", required_argument, NULL, OPT_REQUEST_TIMEOUT},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+        {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+};
+
+/* Applies one option with a value; false when the value is invalid. */
+static bool
+options_set(struct options *o, int opt, const char *arg)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case OPT_SOCKET:
+		o->socket = arg;
+		return true;
+	case OPT_STATE_DIR:
+		o->state_dir = arg;
+		return true;
+	case OPT_BACKEND:
+		o->backend = arg;
+		return strcmp(arg, "auto") == 0 || strcmp(arg, "sim") == 0 ||
+		       strcmp(arg, "dcap") == 0;
+	case OPT_SOCKET_MODE:
+		if (!parse_uint(arg, 8, 0, 0777, &v))
+			return false;
+		o->socket_mode = (mode_t)v;
+		return true;
+	case OPT_WORKERS:
+		if (!parse_uint(arg, 10, 1, SERVER_MAX_WORKERS, &v))
+			return false;
+		o->workers = (unsigned)v;
+		return true;
+	case OPT_REQUEST_TIMEOUT:
+		if (!parse_uint(arg, 10, 1, 3600000, &v))
+			return false;
+		o->request_timeout_ms = (unsigned)v;
+		return true;
+	case OPT_MAX_CONNECTIONS:
+		if (!parse_uint(arg, 10, 1, 1000000, &v))
+			return false;
+		o->max_connections = (unsigned)v;
+		return true;
+	case OPT_LOG_LEVEL:
+		return log_parse_level(arg, &o->log_level);
+	default:
+		return false;
+	}
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int
+options_parse(struct options *o, int argc, char **argv)
+{
+	int opt;
+
+	*o = (struct options){
+	        .socket = DEFAULT_SOCKET,
+	        .state_dir = DEFAULT_STATE_DIR,
+	        .backend = "auto",
+	        .workers = online_cpus(),
+	        .request_timeout_ms = SERVER_DEFAULT_REQUEST_TIMEOUT_MS,
+	        .max_connections = SERVER_DEFAULT_MAX_CONNECTIONS,
+	        .socket_mode = DEFAULT_MODE,
+	        .log_level = LOG_LEVEL_INFO,
+	};
+	while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			usage(stdout);
+			return 0;
+		}
+		if (opt == OPT_VERSION) {
+			printf("sgx-quote-helper %s\n", SQH_VERSION);
+			return 0;
+		}
+		if (opt == OPT_REPLACE) {
+			o->replace = true;
+			continue;
+		}
+		if (opt == '?' || !options_set(o, opt, optarg)) {
+			if (opt != '?')
+				fprintf(stderr,
+				        "sgx-quote-helper: invalid value "
+				        "'%s' for --%s\n",
+				        optarg,
+				        long_options[opt - OPT_SOCKET].name);
+			fprintf(stderr, "Try 'sgx-quote-helper --help'.\n");
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sgx-quote-helper: unexpected argument '%s'\n",
+		        argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+#ifdef SQH_HAVE_BACKEND_SIM
+static enum err
+backend_open_sim(const struct options *o, struct backend **out)
+{
+	char key_path[PATH_MAX];
+	const char *slash = strrchr(o->socket, '/');
+	struct sim_config cfg;
+	int n;
+
+	if (slash == NULL)
+		n = snprintf(key_path, sizeof(key_path), "%s",
+		             SIM_REPORT_KEY_FILE);
+	else
+		n = snprintf(key_path, sizeof(key_path), "%.*s/%s",
+		             (int)(slash - o->socket), o->socket,
+		             SIM_REPORT_KEY_FILE);
+	if (n < 0 || (size_t)n >= sizeof(key_path))
+		return ERR_RANGE;
+	cfg.state_dir = o->state_dir;
+	cfg.report_key_path = key_path;
+	log_info("event=backend_open backend=sim state_dir=%s "
+	         "report_key_path=%s",
+	         o->state_dir, key_path);
+	return backend_sim_open(&cfg, out);
+}
+#endif
+
+static enum err
+backend_open(const struct options *o, struct backend **out)
+{
+	if (strcmp(o->backend, "dcap") == 0) {
+		log_error("event=backend_unavailable backend=dcap "
+		          "reason=\"not available in this build\"");
+		return ERR_UNSUPPORTED;
+	}
+	if (strcmp(o->backend, "auto") == 0)
+		log_warn("event=backend_auto backend=sim reason=\"no dcap "
+		         "backend in this build\" warning=\"QUOTES ARE "
+		         "SIMULATED AND CHAIN TO A SIMULATED ROOT, NEVER TO "
+		         "INTEL\"");
+#ifdef SQH_HAVE_BACKEND_SIM
+	return backend_open_sim(o, out);
+#else
+	(void)out;
+	log_error("event=backend_unavailable backend=sim "
+	          "reason=\"not built\"");
+	return ERR_UNSUPPORTED;
+#endif
+}
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	if (running_server != NULL)
+		server_stop(running_server);
+}
+
+static enum err
+signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) < 0)
+		return ERR_IO;
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGINT, &sa, NULL) < 0)
+		return ERR_IO;
+	return ERR_OK;
+}
+
+static void
+log_settings(const struct options *o, const struct backend *b)
+{
+	static const char *const levels[] = {"error", "warn", "info", "debug"};
+
+	log_info("event=start version=%s socket=%s socket_mode=%04o "
+	         "state_dir=%s backend=%s workers=%u request_timeout_ms=%u "
+	         "max_connections=%u max_request_bytes=%u backlog=%d "
+	         "log_level=%s replace=%s",
+	         SQH_VERSION, o->socket, (unsigned)o->socket_mode, o->state_dir,
+	         b->name, o->workers, o->request_timeout_ms, o->max_connections,
+	         WIRE_MAX_REQUEST, LISTEN_BACKLOG, levels[o->log_level],
+	         o->replace ? "yes" : "no");
+}
+
+/* Opens the socket and serves until a stop signal. */
+static int
+serve(const struct options *o, struct backend *b)
+{
+	struct listener_config lc = {.path = o->socket,
+	                             .mode = o->socket_mode,
+	                             .backlog = LISTEN_BACKLOG,
+	                             .replace = o->replace};
+	struct server_config sc = {.backend = b,
+	                           .workers = o->workers,
+	                           .request_timeout_ms = o->request_timeout_ms,
+	                           .max_connections = o->max_connections};
+	struct listener l;
+	struct server *s;
+	enum err e;
+
+	if (listener_open(&lc, &l) != ERR_OK)
+		return 1;
+	sc.listener = &l;
+	if ((e = server_create(&sc, &s)) != ERR_OK) {
+		log_error("event=server_create err=%s", err_str(e));
+		listener_close(&l);
+		return 1;
+	}
+	running_server = s;
+	if (signals_install() != ERR_OK) {
+		log_error_errno("event=signals_install");
+		server_stop(s);
+	}
+	e = server_run(s);
+	running_server = NULL;
+	server_free(s);
+	return e == ERR_OK ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct backend *b;
+	struct options o;
+	int rc;
+
+	if ((rc = options_parse(&o, argc, argv)) >= 0)
+		return rc;
+	log_set_level(o.log_level);
+	if (backend_open(&o, &b) != ERR_OK) {
+		log_error("event=exit reason=\"no backend\"");
+		return 1;
+	}
+	log_settings(&o, b);
+	rc = serve(&o, b);
+	b->ops->destroy(b);
+	log_info("event=exit status=%d", rc);
+	return rc;
+}

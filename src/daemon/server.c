@@ -1,0 +1,695 @@
+#include "server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "daemon/dispatch.h"
+#include "wire/wire.h"
+
+#define EVENTS_PER_WAIT 64
+/* How long accepting pauses when the process runs out of descriptors. */
+#define ACCEPT_BACKOFF_MS 100
+/* At most one "limit reached" log line per this many milliseconds. */
+#define LIMIT_LOG_INTERVAL_MS 1000
+
+enum conn_state {
+	CONN_READ_LEN,
+	CONN_READ_BODY,
+	CONN_WRITE,
+};
+
+/* What a connection waits for next. */
+enum conn_wait {
+	CONN_WAIT_READ,
+	CONN_WAIT_WRITE,
+	CONN_FINISHED,
+};
+
+struct conn {
+	struct conn *next, *prev; /* hand-off queue, then the active list */
+	int fd;
+	enum conn_state state;
+	uint32_t interest; /* epoll events registered; 0 when not yet */
+	uint64_t id;
+	int64_t accepted_ns;
+	int64_t deadline_ms;
+	pid_t pid;
+	uid_t uid;
+	uint8_t prefix[WIRE_LEN_SIZE];
+	size_t got;
+	uint8_t *body;
+	uint32_t body_len;
+	struct dispatch_result result;
+	size_t sent;
+	const char *outcome; /* why it ended, for the log */
+};
+
+struct worker {
+	struct server *srv;
+	unsigned index;
+	pthread_t thread;
+	int epfd;
+	int wake_fd;
+	pthread_mutex_t lock; /* guards the queue */
+	struct conn *queue_head, *queue_tail;
+	/* Active connections in deadline order: every connection gets the
+	 * same timeout, and they arrive in the order they were accepted. */
+	struct conn *active_head, *active_tail;
+	size_t active;
+};
+
+struct server {
+	struct server_config cfg;
+	int epfd;
+	int stop_fd;
+	struct worker *workers;
+	unsigned started;
+	unsigned next_worker;
+	uint64_t next_id;
+	atomic_uint open_conns;
+	atomic_bool stopping;
+	int64_t last_limit_log_ms;
+};
+
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t
+now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+/* ---- connections (worker side) ---- */
+
+static void
+active_append(struct worker *w, struct conn *c)
+{
+	c->next = NULL;
+	c->prev = w->active_tail;
+	if (w->active_tail != NULL)
+		w->active_tail->next = c;
+	else
+		w->active_head = c;
+	w->active_tail = c;
+	w->active++;
+}
+
+static void
+active_remove(struct worker *w, struct conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->active_head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		w->active_tail = c->prev;
+	w->active--;
+}
+
+/* One line per connection: what was asked, what was answered, by whom. */
+static void
+conn_log(const struct conn *c)
+{
+	int64_t us = (now_ns() - c->accepted_ns) / 1000;
+
+	if (c->result.kind != WIRE_KIND_NONE && c->result.reply != NULL)
+		log_info("event=request req=%llu pid=%ld uid=%ld kind=%s "
+		         "code=%u outcome=%s bytes_in=%u bytes_out=%zu "
+		         "duration_us=%lld",
+		         (unsigned long long)c->id, (long)c->pid, (long)c->uid,
+		         wire_kind_name(c->result.kind), c->result.code,
+		         c->outcome, c->body_len, c->sent, (long long)us);
+	else
+		log_info("event=request req=%llu pid=%ld uid=%ld outcome=%s "
+		         "bytes_in=%u duration_us=%lld",
+		         (unsigned long long)c->id, (long)c->pid, (long)c->uid,
+		         c->outcome, c->body_len, (long long)us);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	free(c->body);
+	free(c->result.reply);
+	free(c);
+}
+
+static void
+conn_close(struct worker *w, struct conn *c)
+{
+	conn_log(c);
+	active_remove(w, c);
+	close(c->fd);
+	conn_free(c);
+	atomic_fetch_sub(&w->srv->open_conns, 1);
+}
+
+/* Reads into dst until it is full; CONN_FINISHED on EOF or error. */
+static enum conn_wait
+conn_read(struct conn *c, uint8_t *dst, size_t len)
+{
+	ssize_t n;
+
+	while (c->got < len) {
+		n = recv(c->fd, dst + c->got, len - c->got, 0);
+		if (n > 0) {
+			c->got += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return CONN_WAIT_READ;
+		c->outcome = n == 0 ? "peer_closed" : "read_error";
+		return CONN_FINISHED;
+	}
+	return CONN_WAIT_READ;
+}
+
+/* The length prefix is complete: check it before allocating the body. */
+static enum conn_wait
+conn_start_body(struct conn *c)
+{
+	if (wire_frame_len(c->prefix, WIRE_MAX_REQUEST, &c->body_len) !=
+	    ERR_OK) {
+		c->outcome = "bad_length";
+		return CONN_FINISHED;
+	}
+	if ((c->body = malloc(c->body_len)) == NULL) {
+		c->outcome = "out_of_memory";
+		return CONN_FINISHED;
+	}
+	c->state = CONN_READ_BODY;
+	c->got = 0;
+	return CONN_WAIT_READ;
+}
+
+static enum conn_wait
+conn_dispatch(struct worker *w, struct conn *c)
+{
+	if (dispatch_request(w->srv->cfg.backend, c->body, c->body_len,
+	                     &c->result) != ERR_OK) {
+		c->outcome = "reply_failed";
+		return CONN_FINISHED;
+	}
+	if (c->result.reply == NULL) {
+		c->outcome = "not_a_request";
+		return CONN_FINISHED;
+	}
+	c->state = CONN_WRITE;
+	return CONN_WAIT_WRITE;
+}
+
+static enum conn_wait
+conn_write(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->sent < c->result.reply_len) {
+		n = send(c->fd, c->result.reply + c->sent,
+		         c->result.reply_len - c->sent, MSG_NOSIGNAL);
+		if (n >= 0) {
+			c->sent += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return CONN_WAIT_WRITE;
+		c->outcome = "write_error";
+		return CONN_FINISHED;
+	}
+	c->outcome = "replied";
+	return CONN_FINISHED;
+}
+
+/* Moves a connection as far as its socket allows. */
+static enum conn_wait
+conn_advance(struct worker *w, struct conn *c)
+{
+	enum conn_wait next;
+
+	for (;;) {
+		switch (c->state) {
+		case CONN_READ_LEN:
+			next = conn_read(c, c->prefix, sizeof(c->prefix));
+			if (next != CONN_WAIT_READ ||
+			    c->got < sizeof(c->prefix))
+				return next;
+			if ((next = conn_start_body(c)) != CONN_WAIT_READ)
+				return next;
+			break;
+		case CONN_READ_BODY:
+			next = conn_read(c, c->body, c->body_len);
+			if (next != CONN_WAIT_READ || c->got < c->body_len)
+				return next;
+			if ((next = conn_dispatch(w, c)) == CONN_FINISHED)
+				return next;
+			break;
+		case CONN_WRITE:
+			return conn_write(c);
+		}
+	}
+}
+
+/* Registers what the connection waits for, or closes it when done. */
+static void
+conn_step(struct worker *w, struct conn *c)
+{
+	enum conn_wait next = conn_advance(w, c);
+	struct epoll_event ev = {.data.ptr = c};
+	int op;
+
+	if (next == CONN_FINISHED) {
+		conn_close(w, c);
+		return;
+	}
+	ev.events = next == CONN_WAIT_READ ? EPOLLIN : EPOLLOUT;
+	if (ev.events == c->interest)
+		return;
+	op = c->interest == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+	if (epoll_ctl(w->epfd, op, c->fd, &ev) < 0) {
+		log_error_errno("event=epoll_ctl req=%llu",
+		                (unsigned long long)c->id);
+		c->outcome = "internal_error";
+		conn_close(w, c);
+		return;
+	}
+	c->interest = ev.events;
+}
+
+/* A connection handed over by the acceptor: who is it, and try at once,
+ * since the request has often arrived already. */
+static void
+conn_adopt(struct worker *w, struct conn *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	c->pid = -1;
+	c->uid = (uid_t)-1;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+		c->pid = cred.pid;
+		c->uid = cred.uid;
+	}
+	active_append(w, c);
+	conn_step(w, c);
+}
+
+/* ---- workers ---- */
+
+static void
+worker_take_queue(struct worker *w)
+{
+	struct conn *c, *next;
+	uint64_t v;
+
+	if (read(w->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn_errno("event=wake_read worker=%u", w->index);
+	pthread_mutex_lock(&w->lock);
+	c = w->queue_head;
+	w->queue_head = w->queue_tail = NULL;
+	pthread_mutex_unlock(&w->lock);
+	for (; c != NULL; c = next) {
+		next = c->next;
+		conn_adopt(w, c);
+	}
+}
+
+static void
+worker_expire(struct worker *w)
+{
+	int64_t now = now_ms();
+	struct conn *c;
+
+	while ((c = w->active_head) != NULL && c->deadline_ms <= now) {
+		c->outcome = "timeout";
+		conn_close(w, c);
+	}
+}
+
+/* Milliseconds until the earliest deadline; -1 when there is none. */
+static int
+worker_wait_ms(const struct worker *w)
+{
+	int64_t left;
+
+	if (w->active_head == NULL)
+		return -1;
+	left = w->active_head->deadline_ms - now_ms();
+	if (left < 0)
+		return 0;
+	return left > 60000 ? 60000 : (int)left + 1;
+}
+
+/* Done when stopping and nothing is queued or in flight. */
+static bool
+worker_done(struct worker *w)
+{
+	bool empty;
+
+	if (!atomic_load(&w->srv->stopping) || w->active > 0)
+		return false;
+	pthread_mutex_lock(&w->lock);
+	empty = w->queue_head == NULL;
+	pthread_mutex_unlock(&w->lock);
+	return empty;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct epoll_event ev[EVENTS_PER_WAIT];
+	struct worker *w = arg;
+	int n;
+
+	while (!worker_done(w)) {
+		n = epoll_wait(w->epfd, ev, EVENTS_PER_WAIT, worker_wait_ms(w));
+		if (n < 0 && errno != EINTR) {
+			log_error_errno("event=epoll_wait worker=%u", w->index);
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.ptr == NULL)
+				worker_take_queue(w);
+			else
+				conn_step(w, ev[i].data.ptr);
+		}
+		worker_expire(w);
+	}
+	return NULL;
+}
+
+static void
+worker_wake(struct worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn_errno("event=wake_write worker=%u", w->index);
+}
+
+static void
+worker_push(struct worker *w, struct conn *c)
+{
+	bool was_empty;
+
+	c->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	was_empty = w->queue_head == NULL;
+	if (w->queue_tail != NULL)
+		w->queue_tail->next = c;
+	else
+		w->queue_head = c;
+	w->queue_tail = c;
+	pthread_mutex_unlock(&w->lock);
+	if (was_empty)
+		worker_wake(w);
+}
+
+static enum err
+worker_init(struct server *s, struct worker *w, unsigned index)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+
+	w->srv = s;
+	w->index = index;
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->epfd < 0 || w->wake_fd < 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wake_fd, &ev) < 0)
+		return ERR_IO;
+	if (pthread_mutex_init(&w->lock, NULL) != 0)
+		return ERR_NOMEM;
+	return ERR_OK;
+}
+
+/* ---- accepting ---- */
+
+/* Logs a limit at most once per interval, so that a flood does not
+ * become a flood of log lines. */
+static bool
+limit_log_due(struct server *s)
+{
+	int64_t now = now_ms();
+
+	if (now - s->last_limit_log_ms < LIMIT_LOG_INTERVAL_MS)
+		return false;
+	s->last_limit_log_ms = now;
+	return true;
+}
+
+static void
+accept_one(struct server *s, int fd)
+{
+	struct conn *c;
+
+	if (atomic_load(&s->open_conns) >= s->cfg.max_connections ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		if (limit_log_due(s))
+			log_warn("event=connection_refused reason=%s limit=%u",
+			         "max_connections", s->cfg.max_connections);
+		close(fd);
+		return;
+	}
+	atomic_fetch_add(&s->open_conns, 1);
+	c->fd = fd;
+	c->id = ++s->next_id;
+	c->accepted_ns = now_ns();
+	c->deadline_ms = c->accepted_ns / 1000000 + s->cfg.request_timeout_ms;
+	c->outcome = "unknown";
+	worker_push(&s->workers[s->next_worker], c);
+	s->next_worker = (s->next_worker + 1) % s->cfg.workers;
+}
+
+/*
+ * Accepts until the backlog is empty. Returns false when accepting must
+ * pause (out of descriptors or memory), so as not to spin.
+ */
+static bool
+accept_batch(struct server *s)
+{
+	int fd;
+
+	for (;;) {
+		fd = accept4(s->cfg.listener->fd, NULL, NULL,
+		             SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			accept_one(s, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return true;
+		if (limit_log_due(s))
+			log_warn_errno("event=accept_failed backoff_ms=%d",
+			               ACCEPT_BACKOFF_MS);
+		return false;
+	}
+}
+
+static enum err
+listen_interest(struct server *s, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.fd = 1};
+
+	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->cfg.listener->fd, &ev) < 0
+	               ? ERR_IO
+	               : ERR_OK;
+}
+
+/* The accepting loop: until the stop event, with a pause after a failed
+ * accept. */
+static enum err
+accept_loop(struct server *s)
+{
+	struct epoll_event ev[2];
+	bool paused = false;
+	int n;
+
+	for (;;) {
+		n = epoll_wait(s->epfd, ev, 2, paused ? ACCEPT_BACKOFF_MS : -1);
+		if (n < 0 && errno != EINTR)
+			return ERR_IO;
+		if (n == 0 && paused) {
+			paused = false;
+			if (listen_interest(s, EPOLLIN) != ERR_OK)
+				return ERR_IO;
+		}
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == 0)
+				return ERR_OK;
+			if (!paused && !accept_batch(s)) {
+				paused = true;
+				if (listen_interest(s, 0) != ERR_OK)
+					return ERR_IO;
+			}
+		}
+	}
+}
+
+/*
+ * Stops accepting without failing anyone who already connected: the path
+ * goes first (new clients reach the next daemon or nobody), then the
+ * backlog is taken, then the socket is closed.
+ */
+static void
+server_drain(struct server *s)
+{
+	listener_unlink(s->cfg.listener);
+	(void)accept_batch(s);
+	listener_close(s->cfg.listener);
+	atomic_store(&s->stopping, true);
+	for (unsigned i = 0; i < s->started; i++)
+		worker_wake(&s->workers[i]);
+	for (unsigned i = 0; i < s->started; i++)
+		pthread_join(s->workers[i].thread, NULL);
+	s->started = 0;
+}
+
+enum err
+server_run(struct server *s)
+{
+	enum err e;
+
+	log_info("event=serving socket=%s", s->cfg.listener->path);
+	e = accept_loop(s);
+	if (e != ERR_OK)
+		log_error_errno("event=accept_loop_failed");
+	log_info("event=stopping open_connections=%u",
+	         atomic_load(&s->open_conns));
+	server_drain(s);
+	log_info("event=stopped");
+	return e;
+}
+
+void
+server_stop(struct server *s)
+{
+	uint64_t one = 1;
+	int saved = errno;
+
+	/* Only write(2): this runs in signal handlers. */
+	if (write(s->stop_fd, &one, sizeof(one)) < 0) {
+		/* The counter is already set; nothing more to do. */
+	}
+	errno = saved;
+}
+
+static enum err
+server_setup(struct server *s)
+{
+	struct epoll_event stop = {.events = EPOLLIN, .data.fd = 0};
+	struct epoll_event lis = {.events = EPOLLIN, .data.fd = 1};
+	enum err e;
+
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->epfd < 0 || s->stop_fd < 0 ||
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stop_fd, &stop) < 0 ||
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->cfg.listener->fd, &lis) < 0)
+		return ERR_IO;
+	s->workers = calloc(s->cfg.workers, sizeof(*s->workers));
+	if (s->workers == NULL)
+		return ERR_NOMEM;
+	for (unsigned i = 0; i < s->cfg.workers; i++) {
+		s->workers[i].epfd = s->workers[i].wake_fd = -1;
+		if ((e = worker_init(s, &s->workers[i], i)) != ERR_OK)
+			return e;
+	}
+	for (unsigned i = 0; i < s->cfg.workers; i++) {
+		if (pthread_create(&s->workers[i].thread, NULL, worker_main,
+		                   &s->workers[i]) != 0)
+			return ERR_NOMEM;
+		s->started++;
+	}
+	return ERR_OK;
+}
+
+enum err
+server_create(const struct server_config *cfg, struct server **out)
+{
+	struct server *s;
+	enum err e;
+
+	if (cfg->workers == 0 || cfg->workers > SERVER_MAX_WORKERS ||
+	    cfg->max_connections == 0 || cfg->request_timeout_ms == 0 ||
+	    cfg->backend == NULL || cfg->listener == NULL ||
+	    cfg->listener->fd < 0)
+		return ERR_INVALID;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ERR_NOMEM;
+	s->cfg = *cfg;
+	s->epfd = s->stop_fd = -1;
+	s->last_limit_log_ms = INT64_MIN / 2;
+	atomic_init(&s->open_conns, 0);
+	atomic_init(&s->stopping, false);
+	if ((e = server_setup(s)) != ERR_OK) {
+		server_free(s);
+		return e;
+	}
+	*out = s;
+	return ERR_OK;
+}
+
+static void
+worker_free(struct worker *w)
+{
+	struct conn *c, *next;
+
+	for (c = w->queue_head; c != NULL; c = next) {
+		next = c->next;
+		close(c->fd);
+		conn_free(c);
+	}
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	if (w->srv != NULL)
+		pthread_mutex_destroy(&w->lock);
+}
+
+void
+server_free(struct server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->started > 0) {
+		/* Created but never run: stop the workers all the same. */
+		atomic_store(&s->stopping, true);
+		for (unsigned i = 0; i < s->started; i++)
+			worker_wake(&s->workers[i]);
+		for (unsigned i = 0; i < s->started; i++)
+			pthread_join(s->workers[i].thread, NULL);
+	}
+	for (unsigned i = 0; s->workers != NULL && i < s->cfg.workers; i++)
+		worker_free(&s->workers[i]);
+	free(s->workers);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	free(s);
+}
