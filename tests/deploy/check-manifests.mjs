@@ -199,6 +199,8 @@ function checkService(overlay, objs) {
 	const args = c.args ?? [];
 	if (argValue(args, "--socket") !== SOCKET)
 		errs.push(`--socket is not ${SOCKET}`);
+	if (!args.includes("--replace"))
+		errs.push("no --replace: the surge pod could not take over");
 	if (args.filter((a) => a === "--backend").length !== 1 ||
 	    argValue(args, "--backend") !== want.backend)
 		errs.push(`--backend is not pinned to ${want.backend}`);
@@ -273,6 +275,10 @@ const MUTATIONS = [
 	}],
 	["sim", "no surge", (o) => {
 		o[0].spec.updateStrategy.rollingUpdate.maxSurge = 0;
+	}],
+	["azure", "no socket take-over", (o) => {
+		const a = podSpecOf(o[1]).containers[0].args;
+		a.splice(a.indexOf("--replace"), 1);
 	}],
 	["sim", "no liveness probe", (o) => {
 		delete podSpecOf(o[0]).containers[0].livenessProbe;
