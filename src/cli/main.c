@@ -17,6 +17,9 @@ static int cmd_version(int argc, char **argv);
 static const struct command commands[] = {
         {"collateral", cmd_collateral, "export simulated collateral"},
         {"dump", cmd_dump, "decode every field of a quote file"},
+        {"probe", cmd_probe, "check that the AESM service answers"},
+        {"quote", cmd_quote, "get a quote as a simulated enclave"},
+        {"sim-report", cmd_sim_report, "make a simulated enclave report"},
         {"verify", cmd_verify, "verify quotes against collateral"},
         {"version", cmd_version, "print the version"},
 };
