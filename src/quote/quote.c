@@ -72,7 +72,7 @@ quote_cert_type_name(uint16_t type)
 
 /* True when the next bytes are s (n bytes); the cursor does not move. */
 static bool
-cursor_peek_is(const struct cursor *c, const char *s, size_t n)
+quote_peek_is(const struct cursor *c, const char *s, size_t n)
 {
 	struct cursor probe = *c;
 	const uint8_t *p;
@@ -81,7 +81,7 @@ cursor_peek_is(const struct cursor *c, const char *s, size_t n)
 }
 
 static bool
-cursor_peek_u8(const struct cursor *c, uint8_t *out)
+quote_peek_u8(const struct cursor *c, uint8_t *out)
 {
 	struct cursor probe = *c;
 
@@ -226,7 +226,7 @@ pem_skip_space(struct cursor *c)
 {
 	uint8_t ch;
 
-	while (cursor_peek_u8(c, &ch) &&
+	while (quote_peek_u8(c, &ch) &&
 	       (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t')) {
 		if (cursor_skip(c, 1) != ERR_OK)
 			return;
@@ -245,7 +245,7 @@ quote_read_pem_cert(struct cursor *c, struct quote_pem *out)
 	uint8_t ch;
 
 	TRY(cursor_skip(c, sizeof(pem_begin) - 1));
-	while (!cursor_peek_is(c, pem_end, sizeof(pem_end) - 1)) {
+	while (!quote_peek_is(c, pem_end, sizeof(pem_end) - 1)) {
 		if (cursor_u8(c, &ch) != ERR_OK || !pem_body_char(ch))
 			return ERR_INVALID;
 	}
@@ -268,7 +268,7 @@ quote_read_pem_chain(struct cursor *c, struct quote_cert_data *cd)
 	uint8_t ch;
 
 	pem_skip_space(c);
-	while (cursor_peek_is(c, pem_begin, sizeof(pem_begin) - 1)) {
+	while (quote_peek_is(c, pem_begin, sizeof(pem_begin) - 1)) {
 		if (cd->cert_count == QUOTE_MAX_CERTS)
 			return ERR_RANGE;
 		TRY(quote_read_pem_cert(c, &cd->certs[cd->cert_count]));
@@ -277,7 +277,7 @@ quote_read_pem_chain(struct cursor *c, struct quote_cert_data *cd)
 	}
 	if (cd->cert_count == 0)
 		return ERR_INVALID;
-	if (cursor_remaining(c) == 1 && cursor_peek_u8(c, &ch) && ch == 0)
+	if (cursor_remaining(c) == 1 && quote_peek_u8(c, &ch) && ch == 0)
 		TRY(cursor_skip(c, 1));
 	return cursor_remaining(c) == 0 ? ERR_OK : ERR_INVALID;
 }
@@ -330,7 +330,7 @@ quote_read_chain(struct cursor *c, struct quote_cert_data *cd)
 {
 	uint8_t ch;
 
-	if (cursor_peek_u8(c, &ch) && ch == 0x30)
+	if (quote_peek_u8(c, &ch) && ch == 0x30)
 		return quote_read_der_chain(c, cd);
 	return quote_read_pem_chain(c, cd);
 }
@@ -373,6 +373,7 @@ quote_read_cert_data(struct cursor *c, struct quote_cert_data *cd)
 	case QUOTE_CERT_PPID_RSA3072:
 		return quote_read_ppid(&data, cd);
 	case QUOTE_CERT_PCK_CLEARTEXT:
+		/* XXX: no type-4 quote seen; read like a chain of one. */
 	case QUOTE_CERT_PCK_CHAIN:
 		return quote_read_chain(&data, cd);
 	case QUOTE_CERT_PLATFORM_MANIFEST:
