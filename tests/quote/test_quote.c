@@ -187,7 +187,7 @@ test_dcapqvl_header_and_qe_report(void **state)
 	assert_hex(q.qe_report.mr_signer.m, 32,
 	           "8c4f5775d796503e96137f77c68a829a"
 	           "0056ac8ded70140b081b094490c57bff");
-	/* The ISV report data is the ASCII text of dcap-qvl's sample. */
+	/* This sample's ISV report data is ASCII text. */
 	assert_memory_equal(q.report.report_data.d, "Hello, world!", 13);
 	free(b.data);
 }
