@@ -218,7 +218,9 @@ raw_exchange(const char *path, const void *data, size_t len, size_t *got)
 
 	if (fd < 0)
 		return NULL;
-	assert_int_equal(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+	/* A server that refuses the request may close before it is all
+	 * sent; what counts is what comes back. */
+	(void)send(fd, data, len, MSG_NOSIGNAL);
 	reply = raw_read_all(fd, 5000, got);
 	close(fd);
 	return reply;
