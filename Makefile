@@ -10,7 +10,8 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DSQH_WERROR=ON
 endif
 
-.PHONY: all deps test-deps build asan run test unit-test asan-test lint clean
+.PHONY: all deps test-deps build asan run test unit-test asan-test lint clean \
+	e2e
 
 all: build
 
@@ -45,6 +46,13 @@ test: test-deps asan build
 
 lint:
 	scripts/lint
+
+# The deployment end to end, in real containers (podman, as root): builds
+# the service and sample images, gets and verifies a quote, replaces the
+# service under load. Slow: it compiles the project in a container.
+e2e:
+	@scripts/install-deps e2e
+	tests/deploy/podman-e2e.sh $(CURDIR)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
