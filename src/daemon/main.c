@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,10 @@ struct options {
 	enum log_level log_level;
 };
 
-static struct server *running_server;
+/* Set from signal handlers: a stop asked before the server exists is
+ * remembered and applied once it does. */
+static struct server *_Atomic running_server;
+static volatile sig_atomic_t stop_requested;
 
 static void
 usage(FILE *out)
@@ -284,9 +288,12 @@ backend_open(const struct options *o, struct backend **out)
 static void
 on_stop_signal(int sig)
 {
+	struct server *s = running_server;
+
 	(void)sig;
-	if (running_server != NULL)
-		server_stop(running_server);
+	stop_requested = 1;
+	if (s != NULL)
+		server_stop(s);
 }
 
 static enum err
@@ -338,6 +345,8 @@ serve(const struct options *o, struct backend *b)
 	struct server *s;
 	enum err e;
 
+	if (stop_requested)
+		return 0;
 	if (listener_open(&lc, &l) != ERR_OK)
 		return 1;
 	sc.listener = &l;
@@ -347,10 +356,8 @@ serve(const struct options *o, struct backend *b)
 		return 1;
 	}
 	running_server = s;
-	if (signals_install() != ERR_OK) {
-		log_error_errno("event=signals_install");
+	if (stop_requested)
 		server_stop(s);
-	}
 	e = server_run(s);
 	running_server = NULL;
 	server_free(s);
@@ -367,6 +374,10 @@ main(int argc, char **argv)
 	if ((rc = options_parse(&o, argc, argv)) >= 0)
 		return rc;
 	log_set_level(o.log_level);
+	if (signals_install() != ERR_OK) {
+		log_error_errno("event=signals_install");
+		return 1;
+	}
 	if (backend_open(&o, &b) != ERR_OK) {
 		log_error("event=exit reason=\"no backend\"");
 		return 1;

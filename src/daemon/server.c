@@ -464,11 +464,18 @@ accept_one(struct server *s, int fd)
 {
 	struct conn *c;
 
-	if (atomic_load(&s->open_conns) >= s->cfg.max_connections ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	if (atomic_load(&s->open_conns) >= s->cfg.max_connections) {
 		if (limit_log_due(s))
-			log_warn("event=connection_refused reason=%s limit=%u",
-			         "max_connections", s->cfg.max_connections);
+			log_warn("event=connection_refused "
+			         "reason=max_connections limit=%u",
+			         s->cfg.max_connections);
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if (limit_log_due(s))
+			log_warn("event=connection_refused "
+			         "reason=out_of_memory");
 		close(fd);
 		return;
 	}
