@@ -168,6 +168,8 @@ sim_get_quote(struct backend *b, const sgx_report_t *report,
 	if (cap < sb->quote_size)
 		return AESM_PARAMETER_ERROR;
 
+	/* XXX: a quote costs about twice a bare EVP ECDSA signature here
+	 * (10.6k/s against 19.8k/s in one process); not yet profiled. */
 	sim_quote_parts(sb, &report->body, sig, &parts);
 	quote_v3_signed_region(&parts, signed_region);
 	if (sim_signer_sign(sb->att_signer, signed_region,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +349,64 @@ test_qe_report_info(void **state)
 	be->ops->destroy(be);
 }
 
+/* The daemon calls the backend from many threads at once. */
+struct quote_thread {
+	struct backend *be;
+	const char *key_path;
+	int ok;
+};
+
+static void *
+quote_thread_run(void *arg)
+{
+	struct quote_thread *t = arg;
+	sgx_att_key_id_ext_t kid;
+	sgx_target_info_t qe;
+	uint8_t pkid[32], key[SIM_REPORT_KEY_SIZE], q[8192];
+	sgx_report_body_t body;
+	sgx_report_t r;
+	struct quote parsed;
+	uint32_t len;
+
+	keyid_default_ecdsa(&kid);
+	if (t->be->ops->init_quote(t->be, &kid, &qe, pkid) != 0 ||
+	    sim_report_key_load(t->key_path, key) != ERR_OK)
+		return NULL;
+	app_body(&body);
+	for (int i = 0; i < 50; i++) {
+		body.report_data.d[0] = (uint8_t)i;
+		if (sim_report_make(key, &qe, &body, &r) != ERR_OK ||
+		    t->be->ops->get_quote(t->be, &r, &kid, NULL, q, sizeof(q),
+		                          &len) != 0 ||
+		    quote_parse(q, len, &parsed) != ERR_OK ||
+		    parsed.report.report_data.d[0] != (uint8_t)i)
+			return NULL;
+	}
+	t->ok = 1;
+	return NULL;
+}
+
+static void
+test_concurrent_quotes(void **state)
+{
+	struct fixture *f = *state;
+	struct backend *be = open_backend(f);
+	struct quote_thread t[4];
+	pthread_t th[4];
+
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct quote_thread){.be = be, .key_path = f->key};
+		assert_int_equal(
+		        pthread_create(&th[i], NULL, quote_thread_run, &t[i]),
+		        0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(t[i].ok, 1);
+	}
+	be->ops->destroy(be);
+}
+
 /* ---- state ---- */
 
 static void
@@ -491,6 +550,8 @@ main(void)
 	        cmocka_unit_test_setup_teardown(test_quote_errors, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_qe_report_info, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_concurrent_quotes, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_state_persists, setup,
 	                                        teardown),
