@@ -565,6 +565,9 @@ static void
 server_drain(struct server *s)
 {
 	listener_unlink(s->cfg.listener);
+	/* XXX: a client whose connect resolved the path just before the
+	 * unlink can land in the backlog after this batch and be reset by
+	 * the close. */
 	(void)accept_batch(s);
 	listener_close(s->cfg.listener);
 	atomic_store(&s->stopping, true);
