@@ -5,6 +5,8 @@
 
 #include <openssl/evp.h>
 
+#include "pki.h"
+
 struct vcache_entry {
 	bool used;
 	uint8_t key[VCACHE_KEY_SIZE];
@@ -73,7 +75,7 @@ vcache_key(uint8_t out[static VCACHE_KEY_SIZE], const char *tag,
 	uint64_t plen;
 	bool ok;
 
-	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, pki_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, tag, strlen(tag) + 1) == 1;
 	for (size_t i = 0; ok && i < n; i++) {
 		plen = parts[i].len;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "common/file.h"
@@ -312,6 +313,65 @@ col_load_all(const struct col_source *src, struct collateral *col, char *why)
 	                                   why));
 }
 
+static bool
+col_hash_chain(EVP_MD_CTX *md, STACK_OF(X509) * chain)
+{
+	uint8_t d[32];
+
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		if (pki_cert_digest(sk_X509_value(chain, i), d) != ERR_OK ||
+		    EVP_DigestUpdate(md, d, sizeof(d)) != 1)
+			return false;
+	}
+	return EVP_DigestUpdate(md, "|", 1) == 1;
+}
+
+static bool
+col_hash_doc(EVP_MD_CTX *md, const struct signed_doc *doc)
+{
+	uint64_t len = doc->body_len;
+
+	if (!doc->present)
+		return EVP_DigestUpdate(md, "-", 1) == 1;
+	return EVP_DigestUpdate(md, &len, sizeof(len)) == 1 &&
+	       EVP_DigestUpdate(md, doc->body, doc->body_len) == 1 &&
+	       EVP_DigestUpdate(md, doc->signature, 64) == 1 &&
+	       col_hash_chain(md, doc->issuer_chain);
+}
+
+static bool
+col_crl_digest(X509_CRL *crl, uint8_t out[static 32])
+{
+	unsigned int n = 32;
+
+	if (crl == NULL) {
+		memset(out, 0, 32);
+		return true;
+	}
+	return X509_CRL_digest(crl, pki_sha256(), out, &n) == 1;
+}
+
+/* Digests computed once, so that verifications only look them up. */
+static enum err
+col_digest(struct collateral *col)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int n = 32;
+	bool ok;
+
+	ok = md != NULL && EVP_DigestInit_ex(md, pki_sha256(), NULL) == 1 &&
+	     col_crl_digest(col->root_crl, col->root_crl_digest) &&
+	     col_crl_digest(col->pck_crl, col->pck_crl_digest) &&
+	     col_hash_doc(md, &col->tcb_doc) &&
+	     col_hash_doc(md, &col->qe_doc) &&
+	     EVP_DigestUpdate(md, col->root_crl_digest, 32) == 1 &&
+	     EVP_DigestUpdate(md, col->pck_crl_digest, 32) == 1 &&
+	     col_hash_chain(md, col->pck_chain) &&
+	     EVP_DigestFinal_ex(md, col->digest, &n) == 1;
+	EVP_MD_CTX_free(md);
+	return ok ? ERR_OK : ERR_CRYPTO;
+}
+
 static enum err
 col_open_json(const char *path, json_t **out, char *why)
 {
@@ -360,6 +420,8 @@ collateral_load(const char *path, struct collateral **out,
 	}
 	e = col_load_all(&src, col, why);
 	json_decref(src.json);
+	if (e == ERR_OK && (e = col_digest(col)) != ERR_OK)
+		snprintf(why, COLLATERAL_ERROR_SIZE, "cannot compute digests");
 	if (e != ERR_OK) {
 		collateral_free(col);
 		return e;

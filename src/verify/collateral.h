@@ -53,6 +53,11 @@ struct collateral {
 	STACK_OF(X509) * pck_crl_issuer_chain;
 	X509 *root;                 /* root_ca.pem, or NULL */
 	STACK_OF(X509) * pck_chain; /* pck_cert_chain.pem, or NULL */
+
+	/* SHA-256 digests that name what was loaded in verifier caches. */
+	uint8_t digest[32]; /* of everything */
+	uint8_t root_crl_digest[32];
+	uint8_t pck_crl_digest[32];
 };
 
 /*

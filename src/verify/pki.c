@@ -1,6 +1,7 @@
 #include "pki.h"
 
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -18,8 +19,9 @@ pki_intel_root(X509 **out)
 	const unsigned char *p = pki_intel_root_der;
 	uint8_t md[32];
 
-	SHA256(pki_intel_root_der, sizeof(pki_intel_root_der), md);
-	if (CRYPTO_memcmp(md, pki_intel_root_sha256, sizeof(md)) != 0)
+	if (pki_digest(pki_intel_root_der, sizeof(pki_intel_root_der), md) !=
+	            ERR_OK ||
+	    CRYPTO_memcmp(md, pki_intel_root_sha256, sizeof(md)) != 0)
 		return ERR_CRYPTO;
 	*out = d2i_X509(NULL, &p, (long)sizeof(pki_intel_root_der));
 	return *out != NULL ? ERR_OK : ERR_CRYPTO;
@@ -231,26 +233,78 @@ pki_sig_to_der(const uint8_t sig[static 64], unsigned char **der, int *len)
 	return *len > 0 ? ERR_OK : ERR_NOMEM;
 }
 
+static EVP_MD *pki_sha256_md;
+static pthread_once_t pki_sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+pki_sha256_fetch(void)
+{
+	pki_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *
+pki_sha256(void)
+{
+	pthread_once(&pki_sha256_once, pki_sha256_fetch);
+	return pki_sha256_md;
+}
+
+enum err
+pki_digest(const void *msg, size_t len, uint8_t out[static 32])
+{
+	unsigned int n = 32;
+	const EVP_MD *md = pki_sha256();
+
+	if (md == NULL || EVP_Digest(msg, len, out, &n, md, NULL) != 1)
+		return ERR_CRYPTO;
+	return ERR_OK;
+}
+
+enum err
+pki_verifier_new(EVP_PKEY *key, EVP_PKEY_CTX **out)
+{
+	*out = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+	if (*out == NULL)
+		return ERR_NOMEM;
+	if (EVP_PKEY_verify_init(*out) != 1) {
+		EVP_PKEY_CTX_free(*out);
+		*out = NULL;
+		ERR_clear_error();
+		return ERR_CRYPTO;
+	}
+	return ERR_OK;
+}
+
+enum err
+pki_verify_with(EVP_PKEY_CTX *verifier, const void *msg, size_t len,
+                const uint8_t sig[static 64])
+{
+	uint8_t md[32];
+	unsigned char *der;
+	int der_len, rc;
+	enum err e;
+
+	if ((e = pki_digest(msg, len, md)) != ERR_OK ||
+	    (e = pki_sig_to_der(sig, &der, &der_len)) != ERR_OK)
+		return e;
+	rc = EVP_PKEY_verify(verifier, der, (size_t)der_len, md, sizeof(md));
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return rc == 1 ? ERR_OK : ERR_CRYPTO;
+}
+
 enum err
 pki_verify_raw(EVP_PKEY *key, const void *msg, size_t len,
                const uint8_t sig[static 64])
 {
-	uint8_t md[SHA256_DIGEST_LENGTH];
-	unsigned char *der;
-	EVP_PKEY_CTX *ctx;
-	int der_len, rc = 0;
+	EVP_PKEY_CTX *verifier;
 	enum err e;
 
-	if ((e = pki_sig_to_der(sig, &der, &der_len)) != ERR_OK)
+	if ((e = pki_verifier_new(key, &verifier)) != ERR_OK)
 		return e;
-	SHA256(msg, len, md);
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) != NULL &&
-	    EVP_PKEY_verify_init(ctx) == 1)
-		rc = EVP_PKEY_verify(ctx, der, (size_t)der_len, md, sizeof(md));
-	EVP_PKEY_CTX_free(ctx);
-	OPENSSL_free(der);
-	ERR_clear_error();
-	return rc == 1 ? ERR_OK : ERR_CRYPTO;
+	e = pki_verify_with(verifier, msg, len, sig);
+	EVP_PKEY_CTX_free(verifier);
+	return e;
 }
 
 bool
@@ -279,6 +333,6 @@ pki_cert_digest(const X509 *cert, uint8_t out[static 32])
 {
 	unsigned int n = 32;
 
-	return X509_digest(cert, EVP_sha256(), out, &n) == 1 ? ERR_OK
+	return X509_digest(cert, pki_sha256(), out, &n) == 1 ? ERR_OK
 	                                                     : ERR_CRYPTO;
 }

@@ -52,6 +52,21 @@ MUST_CHECK enum err pki_key_from_raw(const uint8_t xy[static 64],
 MUST_CHECK enum err pki_verify_raw(EVP_PKEY *key, const void *msg, size_t len,
                                    const uint8_t sig[static 64]);
 
+/*
+ * The same with a verification context made once per key, for keys that
+ * check many signatures: setting one up costs a provider lookup.
+ */
+MUST_CHECK enum err pki_verifier_new(EVP_PKEY *key, EVP_PKEY_CTX **out);
+MUST_CHECK enum err pki_verify_with(EVP_PKEY_CTX *verifier, const void *msg,
+                                    size_t len, const uint8_t sig[static 64]);
+
+/* SHA-256, fetched from the provider once for the whole process. */
+const EVP_MD *pki_sha256(void);
+
+/* SHA-256 of a message. */
+MUST_CHECK enum err pki_digest(const void *msg, size_t len,
+                               uint8_t out[static 32]);
+
 /* True when the subject's common name contains needle. */
 bool pki_cn_contains(const X509 *cert, const char *needle);
 

@@ -43,6 +43,7 @@ struct verify_ctx {
 struct pck_chain {
 	X509 *certs[PCK_CHAIN_LEN]; /* leaf, CA, root */
 	uint8_t leaf_digest[32];
+	uint8_t ca_digest[32];
 	struct pck_ext ext;
 };
 
@@ -54,6 +55,8 @@ struct vrun {
 	struct verify_result *res;
 	struct quote q;
 	const struct pck_chain *pck;
+	bool col_checked; /* the collateral's signatures are known good */
+	uint8_t col_key[32];
 	size_t premature_count;
 	struct verify_date_issue premature[VERIFY_MAX_DATE_ISSUES];
 };
@@ -289,7 +292,8 @@ vpck_build(struct vrun *v, X509 **certs, struct pck_chain **out)
 		          err_str(e));
 		goto fail;
 	}
-	if ((e = pki_cert_digest(pc->certs[0], pc->leaf_digest)) != ERR_OK)
+	if ((e = pki_cert_digest(pc->certs[0], pc->leaf_digest)) != ERR_OK ||
+	    (e = pki_cert_digest(pc->certs[1], pc->ca_digest)) != ERR_OK)
 		goto fail;
 	*out = pc;
 	return ERR_OK;
@@ -419,13 +423,19 @@ vpck(struct vrun *v)
 
 /* CRLs (section 2.1): issuer, extensions, signature, dates. */
 
+/* The issuer, extensions and signature of a CRL, then its dates. */
 static enum err
-vcrl(struct vrun *v, const char *name, X509_CRL *crl, X509 *issuer)
+vcrl(struct vrun *v, const char *name, X509_CRL *crl, X509 *issuer,
+     const uint8_t crl_digest[static 32],
+     const uint8_t issuer_digest[static 32])
 {
-	uint8_t dc[32], di[32], key[32];
-	struct vcache_part parts[2] = {{dc, 32}, {di, 32}};
-	unsigned int n = 32;
+	struct vcache_part parts[2] = {{crl_digest, 32}, {issuer_digest, 32}};
+	uint8_t key[32];
 	char cn[80];
+
+	vcache_key(key, "crl", parts, 2);
+	if (vcache_get(v->ctx->cache, key, NULL))
+		return vdate_crl(v, name, crl);
 
 	vcn(issuer, cn);
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
@@ -436,21 +446,13 @@ vcrl(struct vrun *v, const char *name, X509_CRL *crl, X509 *issuer)
 		return vfail(v, ERR_INVALID, name,
 		             "lacks the CRL Number or Authority Key Identifier "
 		             "extension");
-	if (X509_CRL_digest(crl, EVP_sha256(), dc, &n) != 1 ||
-	    pki_cert_digest(issuer, di) != ERR_OK)
-		return ERR_CRYPTO;
-	vcache_key(key, "crl", parts, 2);
-	if (!vcache_get(v->ctx->cache, key, NULL)) {
-		if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
-			ERR_clear_error();
-			return vfail(
-			        v, ERR_CRYPTO, name,
-			        "signature does not verify with the key of "
-			        "\"%s\"",
-			        cn);
-		}
-		vremember(v, key, NULL, NULL);
+	if (X509_CRL_verify(crl, X509_get0_pubkey(issuer)) != 1) {
+		ERR_clear_error();
+		return vfail(v, ERR_CRYPTO, name,
+		             "signature does not verify with the key of \"%s\"",
+		             cn);
 	}
+	vremember(v, key, NULL, NULL);
 	return vdate_crl(v, name, crl);
 }
 
@@ -475,8 +477,9 @@ vcrls(struct vrun *v)
 
 	if (v->col->root_crl == NULL) {
 		v->res->skipped |= VERIFY_SKIP_ROOT_CA_CRL;
-	} else if ((e = vcrl(v, "root_ca_crl", v->col->root_crl,
-	                     v->ctx->anchor)) != ERR_OK ||
+	} else if ((e = vcrl(v, "root_ca_crl", v->col->root_crl, v->ctx->anchor,
+	                     v->col->root_crl_digest, v->ctx->anchor_digest)) !=
+	                   ERR_OK ||
 	           (e = vnot_revoked(v, v->col->root_crl, "root_ca_crl",
 	                             certs[1])) != ERR_OK) {
 		return e;
@@ -486,7 +489,8 @@ vcrls(struct vrun *v)
 		v->res->skipped |= VERIFY_SKIP_PCK_CRL;
 		return ERR_OK;
 	}
-	if ((e = vcrl(v, "pck_crl", v->col->pck_crl, certs[1])) != ERR_OK)
+	if ((e = vcrl(v, "pck_crl", v->col->pck_crl, certs[1],
+	              v->col->pck_crl_digest, v->pck->ca_digest)) != ERR_OK)
 		return e;
 	return vnot_revoked(v, v->col->pck_crl, "pck_crl", certs[0]);
 }
@@ -531,7 +535,8 @@ vdoc(struct vrun *v, const char *name, const struct signed_doc *doc)
 		             n);
 	for (int i = 0; i < n; i++)
 		certs[i] = sk_X509_value(doc->issuer_chain, i);
-	if ((e = vchain(v, check, certs, (size_t)n)) != ERR_OK)
+	if (!v->col_checked &&
+	    (e = vchain(v, check, certs, (size_t)n)) != ERR_OK)
 		return e;
 	if (!pki_cn_contains(certs[0], "SGX TCB Signing")) {
 		vcn(certs[0], cn);
@@ -547,7 +552,7 @@ vdoc(struct vrun *v, const char *name, const struct signed_doc *doc)
 	    (e = vnot_revoked(v, v->col->root_crl, "root_ca_crl", certs[0])) !=
 	            ERR_OK)
 		return e;
-	return vdoc_signature(v, name, doc, certs[0]);
+	return v->col_checked ? ERR_OK : vdoc_signature(v, name, doc, certs[0]);
 }
 
 static enum err
@@ -580,6 +585,27 @@ vtcb_info(struct vrun *v)
 	vdate_window(v, "tcb_info", "issueDate", ti->issue_date, "nextUpdate",
 	             &ti->next_update);
 	return ERR_OK;
+}
+
+/*
+ * The chains and signatures of the collateral depend only on it and the
+ * trust anchor: once they passed, one digest stands for all of them.
+ */
+static void
+vcollateral_lookup(struct vrun *v)
+{
+	struct vcache_part parts[2] = {{v->col->digest, 32},
+	                               {v->ctx->anchor_digest, 32}};
+
+	vcache_key(v->col_key, "collateral", parts, 2);
+	v->col_checked = vcache_get(v->ctx->cache, v->col_key, NULL);
+}
+
+static void
+vcollateral_remember(struct vrun *v)
+{
+	if (!v->col_checked)
+		vremember(v, v->col_key, NULL, NULL);
 }
 
 static enum err
@@ -637,7 +663,7 @@ vqe_binding(struct vrun *v)
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok;
 
-	ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	ok = ctx != NULL && EVP_DigestInit_ex(ctx, pki_sha256(), NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, v->q.att_key, QUOTE_ATT_KEY_SIZE) == 1 &&
 	     EVP_DigestUpdate(ctx, v->q.auth_data, v->q.auth_data_len) == 1 &&
 	     EVP_DigestFinal_ex(ctx, md, &n) == 1;
@@ -726,8 +752,41 @@ vqe_identity(struct vrun *v)
 }
 
 /* The quote's own signature (section 1.5), with a cached key. */
+
+struct att_key {
+	EVP_PKEY *key;
+	EVP_PKEY_CTX *verifier;
+};
+
+static void
+att_key_free(void *p)
+{
+	struct att_key *ak = p;
+
+	EVP_PKEY_CTX_free(ak->verifier);
+	EVP_PKEY_free(ak->key);
+	free(ak);
+}
+
 static enum err
-vatt_key(struct vrun *v, EVP_PKEY **out)
+att_key_new(const uint8_t xy[static 64], struct att_key **out)
+{
+	struct att_key *ak = calloc(1, sizeof(*ak));
+	enum err e;
+
+	if (ak == NULL)
+		return ERR_NOMEM;
+	if ((e = pki_key_from_raw(xy, &ak->key)) != ERR_OK ||
+	    (e = pki_verifier_new(ak->key, &ak->verifier)) != ERR_OK) {
+		att_key_free(ak);
+		return e;
+	}
+	*out = ak;
+	return ERR_OK;
+}
+
+static enum err
+vatt_key(struct vrun *v, struct att_key **out)
 {
 	struct vcache_part part = {v->q.att_key, QUOTE_ATT_KEY_SIZE};
 	uint8_t key[32];
@@ -738,12 +797,11 @@ vatt_key(struct vrun *v, EVP_PKEY **out)
 		*out = cached;
 		return ERR_OK;
 	}
-	if (pki_key_from_raw(v->q.att_key, out) != ERR_OK)
+	if (att_key_new(v->q.att_key, out) != ERR_OK)
 		return vfail(v, ERR_INVALID, "quote_signature",
 		             "attestation key is not a P-256 point");
-	if (vcache_put(v->ctx->cache, key, *out,
-	               (void (*)(void *))EVP_PKEY_free) != ERR_OK) {
-		EVP_PKEY_free(*out);
+	if (vcache_put(v->ctx->cache, key, *out, att_key_free) != ERR_OK) {
+		att_key_free(*out);
 		return vfail(v, ERR_NOMEM, "quote_signature", "cache full");
 	}
 	return ERR_OK;
@@ -753,16 +811,16 @@ static enum err
 vquote_signature(struct vrun *v)
 {
 	const uint8_t *signed_part;
+	struct att_key *ak = NULL;
 	struct cursor c;
-	EVP_PKEY *key;
 	enum err e;
 
-	if ((e = vatt_key(v, &key)) != ERR_OK)
+	if ((e = vatt_key(v, &ak)) != ERR_OK)
 		return e;
 	cursor_init(&c, v->q.raw, v->q.raw_len);
 	if (cursor_bytes(&c, v->q.signed_len, &signed_part) != ERR_OK ||
-	    pki_verify_raw(key, signed_part, v->q.signed_len, v->q.signature) !=
-	            ERR_OK)
+	    pki_verify_with(ak->verifier, signed_part, v->q.signed_len,
+	                    v->q.signature) != ERR_OK)
 		return vfail(v, ERR_CRYPTO, "quote_signature",
 		             "quote: signature does not verify with the "
 		             "attestation key");
@@ -879,11 +937,15 @@ verify_quote(struct verify_ctx *ctx, const struct collateral *col,
 	memset(res, 0, sizeof(*res));
 	vcache_make_room(ctx->cache, VERIFY_CACHE_ROOM);
 
+	vcollateral_lookup(&v);
 	if ((e = vparse(&v, quote, len)) != ERR_OK ||
 	    (e = vpck(&v)) != ERR_OK || (e = vcrls(&v)) != ERR_OK ||
 	    (e = vtcb_info(&v)) != ERR_OK ||
-	    (e = vqe_identity_doc(&v)) != ERR_OK ||
-	    (e = vqe_report_signature(&v)) != ERR_OK ||
+	    (e = vqe_identity_doc(&v)) != ERR_OK)
+		return e;
+	vcollateral_remember(&v);
+
+	if ((e = vqe_report_signature(&v)) != ERR_OK ||
 	    (e = vqe_binding(&v)) != ERR_OK ||
 	    (e = vqe_identity(&v)) != ERR_OK ||
 	    (e = vquote_signature(&v)) != ERR_OK ||
