@@ -153,8 +153,15 @@ run_sample -d --name "sqh-e2e-loop-$tag" "$sample" \
 sleep 1
 # As the DaemonSet's surge pod does: take the socket over.
 start_service new --replace
-podman stop -t 30 "sqh-e2e-old-$tag" >/dev/null
+podman stop -t 30 "sqh-e2e-old-$tag" >/dev/null 2>>"$work/podman.log"
 old_exit=$(podman inspect -f '{{.State.ExitCode}}' "sqh-e2e-old-$tag")
+# The count means something only if quotes went on after the old service
+# had gone.
+[ "$(podman inspect -f '{{.State.Running}}' "sqh-e2e-loop-$tag")" = true ] ||
+	fail "the sample finished before the old service stopped:" \
+		"raise SQH_E2E_ATTEMPTS"
+podman logs "sqh-e2e-old-$tag" 2>&1 | grep -q 'event=socket_kept' ||
+	fail "the old service did not leave the new socket in place"
 podman wait "sqh-e2e-loop-$tag" >/dev/null || true
 podman logs "sqh-e2e-loop-$tag" >"$work/loop.log" 2>&1
 tail -1 "$work/loop.log"
