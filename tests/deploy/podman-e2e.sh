@@ -63,7 +63,7 @@ make_base_image() {
 		fail "debootstrap: $(tail -3 "$work/debootstrap.log")"
 	rm -rf "$work"/rootfs/var/cache/apt/archives/*.deb \
 		"$work"/rootfs/var/lib/apt/lists/*
-	tar -C "$work/rootfs" -c . | podman import - "$base" >/dev/null
+	tar -C "$work/rootfs" -c . | podman import -q - "$base" >/dev/null
 	rm -rf "$work/rootfs"
 }
 
