@@ -43,13 +43,49 @@ wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
+/*
+ * Sleeps for *delay_ms (doubled for next time, up to 32 ms) or until the
+ * deadline, whichever is first; ERR_TIMEOUT once the deadline has passed.
+ */
+static enum err
+backoff(int64_t deadline, int *delay_ms)
+{
+	int64_t left = deadline - now_ms();
+
+	if (left <= 0)
+		return ERR_TIMEOUT;
+	poll(NULL, 0, left < *delay_ms ? (int)left : *delay_ms);
+	if (*delay_ms < 32)
+		*delay_ms *= 2;
+	return ERR_OK;
+}
+
+/* Completes a connect that is in progress, as its SO_ERROR tells. */
+static enum err
+connect_finish(int fd, int64_t deadline)
+{
+	socklen_t len = sizeof(int);
+	enum err e;
+	int soerr;
+
+	if ((e = wait_fd(fd, POLLOUT, deadline)) != ERR_OK)
+		return e;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		return ERR_IO;
+	if (soerr != 0) {
+		errno = soerr;
+		return ERR_IO;
+	}
+	return ERR_OK;
+}
+
 enum err
 wire_connect(const char *path, int timeout_ms, int *out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int64_t deadline = now_ms() + timeout_ms;
-	enum err e;
-	int fd;
+	int fd, saved, delay_ms = 1;
+	enum err e = ERR_OK;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		errno = ENAMETOOLONG;
@@ -60,23 +96,27 @@ wire_connect(const char *path, int timeout_ms, int *out)
 	if (fd < 0)
 		return ERR_IO;
 	/* A full listen backlog makes a non-blocking AF_UNIX connect fail
-	 * with EAGAIN; wait for room rather than give up. */
-	while (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	 * with EAGAIN. The unconnected socket polls as writable, so waiting
+	 * on it would spin: back off and try again until the deadline. */
+	for (;;) {
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
 		if (errno == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EINPROGRESS) {
-			int saved = errno;
-
-			close(fd);
-			errno = saved;
-			return ERR_IO;
+		if (errno == EAGAIN) {
+			if ((e = backoff(deadline, &delay_ms)) != ERR_OK)
+				break;
+			continue;
 		}
-		if ((e = wait_fd(fd, POLLOUT, deadline)) != ERR_OK) {
-			close(fd);
-			return e;
-		}
-		if (errno == EINPROGRESS)
-			break;
+		e = errno == EINPROGRESS ? connect_finish(fd, deadline)
+		                         : ERR_IO;
+		break;
+	}
+	if (e != ERR_OK) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return e;
 	}
 	*out = fd;
 	return ERR_OK;
