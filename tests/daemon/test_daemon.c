@@ -536,6 +536,25 @@ test_socket_handover(void **state)
 	daemon_stop(&d);
 }
 
+/* SIGINT stops the daemon like SIGTERM. */
+static void
+test_sigint_exits_zero(void **state)
+{
+	struct daemon d;
+	struct stat st;
+	int status;
+
+	(void)state;
+	daemon_start(&d);
+	assert_int_equal(kill(d.pid, SIGINT), 0);
+	assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(stat(d.socket, &st), -1);
+	rm_rf(d.dir);
+	free(d.dir);
+}
+
 static void
 test_flags(void **state)
 {
@@ -576,6 +595,7 @@ main(void)
 	        cmocka_unit_test(test_unsupported_and_unknown),
 	        cmocka_unit_test(test_sigterm_finishes_in_flight),
 	        cmocka_unit_test(test_socket_handover),
+	        cmocka_unit_test(test_sigint_exits_zero),
 	        cmocka_unit_test(test_flags),
 	};
 
