@@ -522,6 +522,11 @@ cmd_verify(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		code = verify_worst(code,
 		                    verify_one(ctx, col, &a, argv[i], &busy));
+	/* Collateral never picks its own trust anchor; say how to. */
+	if (code == CLI_EXIT_FAIL && col->root != NULL && a.root == NULL)
+		fprintf(stderr,
+		        "sgx-quote verify: note: the collateral "
+		        "carries root_ca.pem; pass --root to trust it\n");
 	if (a.repeat > 1)
 		fprintf(stderr,
 		        "verify: quotes=%d repeat=%lu seconds=%.3f "

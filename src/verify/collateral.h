@@ -15,7 +15,9 @@
  * qe_identity, qe_identity_signature, and optionally root_ca.
  *
  * Everything but the TCB info may be absent; the verifier then lists the
- * checks it could not make. The QE identity's issuer chain defaults to the
+ * checks it could not make. The PCK CRL is checked with the CA certificate
+ * of the quote's own (verified) chain, so pck_crl_issuer_chain is loaded
+ * but not needed. The QE identity's issuer chain defaults to the
  * TCB info's, since one TCB Signing certificate signs both (reference
  * "quote format" section 2.1).
  */

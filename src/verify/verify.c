@@ -408,8 +408,8 @@ vpck(struct vrun *v)
 			return e;
 		if (vcache_put(v->ctx->cache, key, pc, pck_chain_free) !=
 		    ERR_OK) {
-			/* XXX: a full cache leaks nothing but loses the chain;
-			 * vcache_make_room keeps this from happening. */
+			/* Not expected: vcache_make_room leaves room for all
+			 * one verification adds. */
 			pck_chain_free(pc);
 			return vfail(v, ERR_NOMEM, "pck_chain", "cache full");
 		}

@@ -13,7 +13,10 @@
  *
  * A verify_ctx keeps the trust anchor and a cache of everything already
  * checked, so many quotes verified with one context cost little more than
- * their own signatures.
+ * their own signatures. A context serves one thread at a time.
+ *
+ * The trust anchor is always the caller's choice: a root CA carried by
+ * the collateral is never trusted on its own.
  */
 #ifndef SQH_VERIFY_VERIFY_H
 #define SQH_VERIFY_VERIFY_H
