@@ -26,6 +26,9 @@
 #define DEFAULT_MODE      0666
 /* Intel's aesmd listens with 32; bursts of one-shot clients need more. */
 #define LISTEN_BACKLOG 1024
+/* The largest real request (GetQuoteEx with a QE report info) is under
+ * 1.5 KiB; a smaller cap would refuse legitimate clients. */
+#define MIN_REQUEST_BYTES 2048
 
 struct options {
 	const char *socket;
@@ -34,6 +37,8 @@ struct options {
 	unsigned workers;
 	unsigned request_timeout_ms;
 	unsigned max_connections;
+	unsigned max_request_bytes;
+	struct peer_policy peers;
 	mode_t socket_mode;
 	bool replace;
 	enum log_level log_level;
@@ -72,6 +77,16 @@ usage(FILE *out)
 	        "  --max-connections N       open connections at once, "
 	        "more are closed\n"
 	        "                            (default %d)\n"
+	        "  --max-request-bytes N     longest request accepted, "
+	        "before any allocation\n"
+	        "                            (default and most %u)\n"
+	        "  --allow-uid LIST          serve only these user ids "
+	        "(comma-separated;\n"
+	        "                            with --allow-gid, either "
+	        "list admits)\n"
+	        "  --allow-gid LIST          serve only these group ids, "
+	        "primary or\n"
+	        "                            supplementary\n"
 	        "  --log-level LEVEL         error, warn, info or debug "
 	        "(default info)\n"
 	        "  --help                    this text\n"
@@ -83,7 +98,8 @@ usage(FILE *out)
 	        "flight, exit 0.\n",
 	        DEFAULT_SOCKET, DEFAULT_STATE_DIR, SERVER_MAX_WORKERS,
 	        SERVER_DEFAULT_REQUEST_TIMEOUT_MS,
-	        SERVER_DEFAULT_MAX_CONNECTIONS, "sim-report.key");
+	        SERVER_DEFAULT_MAX_CONNECTIONS, WIRE_MAX_REQUEST,
+	        "sim-report.key");
 }
 
 /* Parses an unsigned number in [min, max] in the given base. */
@@ -123,6 +139,9 @@ enum {
 	OPT_WORKERS,
 	OPT_REQUEST_TIMEOUT,
 	OPT_MAX_CONNECTIONS,
+	OPT_MAX_REQUEST_BYTES,
+	OPT_ALLOW_UID,
+	OPT_ALLOW_GID,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
 	OPT_VERSION,
@@ -137,6 +156,9 @@ static const struct option long_options[] = {
         {"workers", required_argument, NULL, OPT_WORKERS},
         {"request-timeout-ms", required_argument, NULL, OPT_REQUEST_TIMEOUT},
         {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
+        {"max-request-bytes", required_argument, NULL, OPT_MAX_REQUEST_BYTES},
+        {"allow-uid", required_argument, NULL, OPT_ALLOW_UID},
+        {"allow-gid", required_argument, NULL, OPT_ALLOW_GID},
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -180,6 +202,16 @@ options_set(struct options *o, int opt, const char *arg)
 			return false;
 		o->max_connections = (unsigned)v;
 		return true;
+	case OPT_MAX_REQUEST_BYTES:
+		if (!parse_uint(arg, 10, MIN_REQUEST_BYTES, WIRE_MAX_REQUEST,
+		                &v))
+			return false;
+		o->max_request_bytes = (unsigned)v;
+		return true;
+	case OPT_ALLOW_UID:
+		return peer_policy_add_uids(&o->peers, arg) == ERR_OK;
+	case OPT_ALLOW_GID:
+		return peer_policy_add_gids(&o->peers, arg) == ERR_OK;
 	case OPT_LOG_LEVEL:
 		return log_parse_level(arg, &o->log_level);
 	default:
@@ -200,6 +232,7 @@ options_parse(struct options *o, int argc, char **argv)
 	        .workers = online_cpus(),
 	        .request_timeout_ms = SERVER_DEFAULT_REQUEST_TIMEOUT_MS,
 	        .max_connections = SERVER_DEFAULT_MAX_CONNECTIONS,
+	        .max_request_bytes = WIRE_MAX_REQUEST,
 	        .socket_mode = DEFAULT_MODE,
 	        .log_level = LOG_LEVEL_INFO,
 	};
@@ -318,15 +351,18 @@ static void
 log_settings(const struct options *o, const struct backend *b)
 {
 	static const char *const levels[] = {"error", "warn", "info", "debug"};
+	char peers[2 * PEER_LIST_MAX * 11 + 32];
+
+	peer_policy_describe(&o->peers, peers, sizeof(peers));
 
 	log_info("event=start version=%s socket=%s socket_mode=%04o "
 	         "state_dir=%s backend=%s workers=%u request_timeout_ms=%u "
 	         "max_connections=%u max_request_bytes=%u backlog=%d "
-	         "log_level=%s replace=%s",
+	         "log_level=%s replace=%s %s",
 	         SQH_VERSION, o->socket, (unsigned)o->socket_mode, o->state_dir,
 	         b->name, o->workers, o->request_timeout_ms, o->max_connections,
-	         WIRE_MAX_REQUEST, LISTEN_BACKLOG, levels[o->log_level],
-	         o->replace ? "yes" : "no");
+	         o->max_request_bytes, LISTEN_BACKLOG, levels[o->log_level],
+	         o->replace ? "yes" : "no", peers);
 }
 
 /* Opens the socket and serves until a stop signal. */
@@ -340,7 +376,9 @@ serve(const struct options *o, struct backend *b)
 	struct server_config sc = {.backend = b,
 	                           .workers = o->workers,
 	                           .request_timeout_ms = o->request_timeout_ms,
-	                           .max_connections = o->max_connections};
+	                           .max_connections = o->max_connections,
+	                           .max_request_bytes = o->max_request_bytes,
+	                           .peers = &o->peers};
 	struct listener l;
 	struct server *s;
 	enum err e;

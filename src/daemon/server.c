@@ -188,10 +188,10 @@ conn_read(struct conn *c, uint8_t *dst, size_t len)
 
 /* The length prefix is complete: check it before allocating the body. */
 static enum conn_wait
-conn_start_body(struct conn *c)
+conn_start_body(struct worker *w, struct conn *c)
 {
-	if (wire_frame_len(c->prefix, WIRE_MAX_REQUEST, &c->body_len) !=
-	    ERR_OK) {
+	if (wire_frame_len(c->prefix, w->srv->cfg.max_request_bytes,
+	                   &c->body_len) != ERR_OK) {
 		c->outcome = "bad_length";
 		return CONN_FINISHED;
 	}
@@ -256,7 +256,7 @@ conn_advance(struct worker *w, struct conn *c)
 			if (next != CONN_WAIT_READ ||
 			    c->got < sizeof(c->prefix))
 				return next;
-			if ((next = conn_start_body(c)) != CONN_WAIT_READ)
+			if ((next = conn_start_body(w, c)) != CONN_WAIT_READ)
 				return next;
 			break;
 		case CONN_READ_BODY:
@@ -303,16 +303,19 @@ conn_step(struct worker *w, struct conn *c)
 static void
 conn_adopt(struct worker *w, struct conn *c)
 {
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
+	struct peer who;
 
-	c->pid = -1;
-	c->uid = (uid_t)-1;
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		c->pid = cred.pid;
-		c->uid = cred.uid;
-	}
+	if (peer_identify(c->fd, &who) != ERR_OK)
+		log_warn_errno("event=peer_unknown req=%llu",
+		               (unsigned long long)c->id);
+	c->pid = who.pid;
+	c->uid = who.uid;
 	active_append(w, c);
+	if (!peer_allowed(w->srv->cfg.peers, c->fd, &who)) {
+		c->outcome = "peer_not_allowed";
+		conn_close(w, c);
+		return;
+	}
 	conn_step(w, c);
 }
 
@@ -645,12 +648,14 @@ server_create(const struct server_config *cfg, struct server **out)
 
 	if (cfg->workers == 0 || cfg->workers > SERVER_MAX_WORKERS ||
 	    cfg->max_connections == 0 || cfg->request_timeout_ms == 0 ||
-	    cfg->backend == NULL || cfg->listener == NULL ||
-	    cfg->listener->fd < 0)
+	    cfg->max_request_bytes > WIRE_MAX_REQUEST || cfg->backend == NULL ||
+	    cfg->listener == NULL || cfg->listener->fd < 0)
 		return ERR_INVALID;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ERR_NOMEM;
 	s->cfg = *cfg;
+	if (s->cfg.max_request_bytes == 0)
+		s->cfg.max_request_bytes = WIRE_MAX_REQUEST;
 	s->epfd = s->stop_fd = -1;
 	s->last_limit_log_ms = INT64_MIN / 2;
 	atomic_init(&s->open_conns, 0);

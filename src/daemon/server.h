@@ -13,9 +13,12 @@
 #ifndef SQH_DAEMON_SERVER_H
 #define SQH_DAEMON_SERVER_H
 
+#include <stdint.h>
+
 #include "backends/backend.h"
 #include "common/err.h"
 #include "daemon/listener.h"
+#include "daemon/peer.h"
 
 #define SERVER_DEFAULT_REQUEST_TIMEOUT_MS 5000
 #define SERVER_DEFAULT_MAX_CONNECTIONS    1024
@@ -29,6 +32,11 @@ struct server_config {
 	unsigned workers;            /* 1..SERVER_MAX_WORKERS */
 	unsigned request_timeout_ms; /* whole exchange, from accept */
 	unsigned max_connections;    /* open at once; more are closed */
+	/* Longest request body accepted, 0 for WIRE_MAX_REQUEST (also the
+	 * most that may be asked for). */
+	uint32_t max_request_bytes;
+	/* Who may be served; NULL or an empty policy for everyone. */
+	const struct peer_policy *peers;
 };
 
 struct server;
