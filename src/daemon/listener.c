@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +40,43 @@ path_dir(const char *path, char *dir, size_t size)
 	else
 		n = snprintf(dir, size, "%.*s", (int)(slash - path), path);
 	return n > 0 && (size_t)n < size;
+}
+
+/*
+ * Locks the directory of path against other daemons of this kind while
+ * the path changes hands: a daemon renames its socket in, and an old one
+ * checks the path is still its own and unlinks it, each under this lock,
+ * so that the old one never removes the new one's socket. The lock is on
+ * the directory itself, so that no lock file is left behind. Returns the
+ * descriptor to pass to dir_unlock, or -1 (errno set).
+ */
+static int
+dir_lock(const char *path)
+{
+	char dir[LISTENER_PATH_MAX];
+	int fd;
+
+	if (!path_dir(path, dir, sizeof(dir))) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* Closing the descriptor drops the lock. */
+static void
+dir_unlock(int fd)
+{
+	close(fd);
 }
 
 /*
@@ -140,6 +178,7 @@ static enum err
 listener_bind(const struct listener_config *cfg, const char *tmp,
               struct listener *l)
 {
+	int lock, rc, saved;
 	struct stat st;
 	enum err e;
 
@@ -157,7 +196,15 @@ listener_bind(const struct listener_config *cfg, const char *tmp,
 		log_error_errno("event=socket_listen path=%s", tmp);
 		return ERR_IO;
 	}
-	if (rename(tmp, cfg->path) < 0) {
+	if ((lock = dir_lock(cfg->path)) < 0) {
+		log_error_errno("event=socket_lock path=%s", cfg->path);
+		return ERR_IO;
+	}
+	rc = rename(tmp, cfg->path);
+	saved = errno;
+	dir_unlock(lock);
+	if (rc < 0) {
+		errno = saved;
 		log_error_errno("event=socket_rename from=%s to=%s", tmp,
 		                cfg->path);
 		return ERR_IO;
@@ -206,13 +253,20 @@ void
 listener_unlink(struct listener *l)
 {
 	struct stat st;
+	int lock;
 
 	if (!l->linked)
 		return;
 	l->linked = false;
-	/* XXX: a daemon that renames its socket over the path between this
-	 * check and the unlink loses its path; closing the window needs a
-	 * lock shared by both daemons. */
+	/* Without the lock a daemon renaming its socket in could lose its
+	 * path; leaving ours behind is the lesser harm, as the next start
+	 * replaces a socket nobody answers on. */
+	if ((lock = dir_lock(l->path)) < 0) {
+		log_warn_errno("event=socket_kept path=%s reason=\"directory "
+		               "lock failed\"",
+		               l->path);
+		return;
+	}
 	if (lstat(l->path, &st) == 0 && st.st_dev == l->dev &&
 	    st.st_ino == l->ino) {
 		if (unlink(l->path) < 0)
@@ -222,6 +276,7 @@ listener_unlink(struct listener *l)
 		         "another daemon\"",
 		         l->path);
 	}
+	dir_unlock(lock);
 }
 
 void

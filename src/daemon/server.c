@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -22,6 +23,10 @@
 #define ACCEPT_BACKOFF_MS 100
 /* At most one "limit reached" log line per this many milliseconds. */
 #define LIMIT_LOG_INTERVAL_MS 1000
+/* After the path is gone: accept until the backlog has been empty this
+ * long, for at most DRAIN_MAX_MS. */
+#define DRAIN_QUIET_MS 50
+#define DRAIN_MAX_MS   1000
 
 enum conn_state {
 	CONN_READ_LEN,
@@ -560,6 +565,25 @@ accept_loop(struct server *s)
 }
 
 /*
+ * Takes what is left in the backlog once the path is gone. A connect()
+ * that resolved the path just before it went (or before another daemon's
+ * socket was renamed over it) can still land here a moment later, so
+ * accepting goes on until the socket has been quiet for a while, bounded
+ * in total in case the path could not be removed and clients keep coming.
+ */
+static void
+accept_until_quiet(struct server *s)
+{
+	struct pollfd p = {.fd = s->cfg.listener->fd, .events = POLLIN};
+	int64_t until = now_ms() + DRAIN_MAX_MS;
+
+	while (accept_batch(s) && now_ms() < until) {
+		if (poll(&p, 1, DRAIN_QUIET_MS) <= 0)
+			return;
+	}
+}
+
+/*
  * Stops accepting without failing anyone who already connected: the path
  * goes first (new clients reach the next daemon or nobody), then the
  * backlog is taken, then the socket is closed.
@@ -568,10 +592,7 @@ static void
 server_drain(struct server *s)
 {
 	listener_unlink(s->cfg.listener);
-	/* XXX: a client whose connect resolved the path just before the
-	 * unlink can land in the backlog after this batch and be reset by
-	 * the close. */
-	(void)accept_batch(s);
+	accept_until_quiet(s);
 	listener_close(s->cfg.listener);
 	atomic_store(&s->stopping, true);
 	for (unsigned i = 0; i < s->started; i++)
