@@ -111,73 +111,12 @@ quote_parse_args(int argc, char **argv, struct quote_args *a)
 	return -1;
 }
 
-/* True on success; otherwise says which call failed and how. */
+#define QUOTE_WHO "sgx-quote quote"
+
 static bool
 quote_check(const char *call, sgx_status_t s)
 {
-	if (s == SGX_SUCCESS)
-		return true;
-	fprintf(stderr, "sgx-quote quote: %s: %s (0x%04x)%s\n", call,
-	        client_status_name(s), (unsigned)s,
-	        getenv("SGX_QUOTE_EX_DEBUG") == NULL
-	                ? "; SGX_QUOTE_EX_DEBUG=1 explains more"
-	                : "");
-	return false;
-}
-
-/* Steps 1-2: the first ECDSA P-256 key the service supports. */
-static bool
-quote_pick_key(sgx_att_key_id_t *key)
-{
-	sgx_att_key_id_ext_t *ids;
-	uint32_t n = 0;
-	bool found = false;
-
-	if (!quote_check("sgx_get_supported_att_key_id_num",
-	                 sgx_get_supported_att_key_id_num(&n)))
-		return false;
-	if (n == 0 || n > SGX_QL_MAX_ATT_KEY_IDS ||
-	    (ids = calloc(n, sizeof(*ids))) == NULL) {
-		fprintf(stderr, "sgx-quote quote: service reports %u keys\n",
-		        n);
-		return false;
-	}
-	if (quote_check("sgx_get_supported_att_key_ids",
-	                sgx_get_supported_att_key_ids(ids, n))) {
-		for (uint32_t i = 0; i < n && !found; i++) {
-			found = ids[i].base.algorithm_id ==
-			        SGX_QL_ALG_ECDSA_P256;
-			if (found)
-				memcpy(key, &ids[i], sizeof(*key));
-		}
-		if (!found)
-			fprintf(stderr, "sgx-quote quote: the service offers "
-			                "no ECDSA P-256 key\n");
-	}
-	free(ids);
-	return found;
-}
-
-/* Steps 3-4: size query, then the call that returns the target info. */
-static bool
-quote_target_info(const sgx_att_key_id_t *key, sgx_target_info_t *ti)
-{
-	uint8_t *pub;
-	size_t size = 0;
-	bool ok;
-
-	if (!quote_check("sgx_init_quote_ex",
-	                 sgx_init_quote_ex(key, ti, &size, NULL)))
-		return false;
-	if (size == 0 || size > 1024 || (pub = malloc(size)) == NULL) {
-		fprintf(stderr, "sgx-quote quote: bad public key ID size %zu\n",
-		        size);
-		return false;
-	}
-	ok = quote_check("sgx_init_quote_ex",
-	                 sgx_init_quote_ex(key, ti, &size, pub));
-	free(pub);
-	return ok;
+	return cli_quote_ex_check(QUOTE_WHO, call, s);
 }
 
 /* Services may pad the quote to the buffer size; keep the real length,
@@ -247,7 +186,8 @@ cmd_quote(int argc, char **argv)
 	if (a.socket != NULL)
 		setenv("SGX_AESM_ADDR", socket, 1);
 
-	if (!quote_pick_key(&key) || !quote_target_info(&key, &ti))
+	if (!cli_enclave_pick_key(QUOTE_WHO, &key) ||
+	    !cli_enclave_target_info(QUOTE_WHO, &key, &ti))
 		return CLI_EXIT_FAIL;
 	if (cli_sim_report(key_path, &ti, &data, &report) != 0)
 		return CLI_EXIT_FAIL;

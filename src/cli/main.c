@@ -15,6 +15,7 @@ struct command {
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+        {"bench", cmd_bench, "load the service and measure quotes/s"},
         {"collateral", cmd_collateral, "export simulated collateral"},
         {"dump", cmd_dump, "decode every field of a quote file"},
         {"probe", cmd_probe, "check that the AESM service answers"},
