@@ -21,11 +21,17 @@
  * value of Intel's debug builds). */
 #define CLIENT_TIMEOUT_MAX_MS 600000
 
+/* How long a refused or missing socket is retried: long enough for a
+ * daemon being replaced or restarted, short enough for a caller to wait. */
+#define CLIENT_RETRY_MS     1000
+#define CLIENT_RETRY_MAX_MS 60000
+
 /* How to reach the service; read from the environment on every call, so
  * there is no shared state to guard. */
 struct client_conf {
 	const char *path; /* the environment's string or the default */
 	int timeout_ms;
+	int retry_ms; /* 0: one attempt only */
 	bool debug;
 };
 
@@ -42,8 +48,9 @@ enum client_op {
 /*
  * Fills conf from SGX_AESM_ADDR (an absolute path selects that socket;
  * any other value, such as "1", means the default),
- * SGX_QUOTE_EX_TIMEOUT_MS (1 to CLIENT_TIMEOUT_MAX_MS, else the default)
- * and SGX_QUOTE_EX_DEBUG ("1" turns messages on).
+ * SGX_QUOTE_EX_TIMEOUT_MS (1 to CLIENT_TIMEOUT_MAX_MS, else the default),
+ * SGX_QUOTE_EX_RETRY_MS (0 to CLIENT_RETRY_MAX_MS, else the default) and
+ * SGX_QUOTE_EX_DEBUG ("1" turns messages on).
  */
 void client_conf_from_env(struct client_conf *conf);
 

@@ -8,22 +8,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-/* Parses a decimal timeout in milliseconds; the default when absent or
- * not a number in range. */
+/* Back-off between connection attempts: 5, 10, 20... ms, at most 250. */
+#define RETRY_FIRST_MS     5
+#define RETRY_MAX_PAUSE_MS 250
+
+/* Parses a decimal number of milliseconds; def when absent or not a
+ * number in [min, max]. */
 static int
-conf_timeout_ms(const char *s)
+conf_ms(const char *s, long min, long max, int def)
 {
 	char *end;
 	long v;
 
 	if (s == NULL || *s == '\0')
-		return CLIENT_TIMEOUT_MS;
+		return def;
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > CLIENT_TIMEOUT_MAX_MS)
-		return CLIENT_TIMEOUT_MS;
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return def;
 	return (int)v;
 }
 
@@ -37,7 +42,10 @@ client_conf_from_env(struct client_conf *conf)
 	 * absolute path is taken as an address. */
 	conf->path =
 	        addr != NULL && addr[0] == '/' ? addr : CLIENT_DEFAULT_SOCKET;
-	conf->timeout_ms = conf_timeout_ms(getenv("SGX_QUOTE_EX_TIMEOUT_MS"));
+	conf->timeout_ms = conf_ms(getenv("SGX_QUOTE_EX_TIMEOUT_MS"), 1,
+	                           CLIENT_TIMEOUT_MAX_MS, CLIENT_TIMEOUT_MS);
+	conf->retry_ms = conf_ms(getenv("SGX_QUOTE_EX_RETRY_MS"), 0,
+	                         CLIENT_RETRY_MAX_MS, CLIENT_RETRY_MS);
 	conf->debug = debug != NULL && strcmp(debug, "1") == 0;
 }
 
@@ -76,13 +84,60 @@ connect_cause(int err)
 	}
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000,
+	                      .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+	}
+}
+
+/*
+ * Connects, retrying while the socket is missing or refuses (a daemon
+ * being replaced or restarted) for at most conf->retry_ms in all, with
+ * exponential back-off. Other failures are final at once.
+ */
+static enum err
+connect_retrying(const struct client_conf *conf, int *fd)
+{
+	int64_t deadline = mono_ms() + conf->retry_ms, left;
+	int64_t pause = RETRY_FIRST_MS;
+	enum err e;
+	int saved;
+
+	for (;;) {
+		e = wire_connect(conf->path, conf->timeout_ms, fd);
+		saved = errno;
+		if (e != ERR_IO || (saved != ENOENT && saved != ECONNREFUSED))
+			return e;
+		if ((left = deadline - mono_ms()) <= 0) {
+			errno = saved;
+			return e;
+		}
+		sleep_ms(pause < left ? pause : left);
+		pause = pause * 2 > RETRY_MAX_PAUSE_MS ? RETRY_MAX_PAUSE_MS
+		                                       : pause * 2;
+	}
+}
+
 static sgx_status_t
 transport_connect(const struct client_conf *conf, enum client_op op, int *fd)
 {
 	char msg[128];
 	enum err e;
 
-	e = wire_connect(conf->path, conf->timeout_ms, fd);
+	e = connect_retrying(conf, fd);
 	if (e == ERR_OK)
 		return SGX_SUCCESS;
 	if (e == ERR_TIMEOUT) {
