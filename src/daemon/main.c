@@ -20,6 +20,9 @@
 #ifdef SQH_HAVE_BACKEND_SIM
 #include "backends/sim.h"
 #endif
+#ifdef SQH_HAVE_BACKEND_DCAP
+#include "backends/dcap.h"
+#endif
 
 #define DEFAULT_SOCKET    "/var/run/aesmd/aesm.socket"
 #define DEFAULT_STATE_DIR "/var/lib/sgx-quote-helper"
@@ -34,6 +37,9 @@ struct options {
 	const char *socket;
 	const char *state_dir;
 	const char *backend;
+	const char *dcap_library; /* NULL: Intel's soname */
+	const char *sgx_dev_dir;  /* NULL: /dev */
+	bool check;
 	unsigned workers;
 	unsigned request_timeout_ms;
 	unsigned max_connections;
@@ -66,10 +72,20 @@ usage(FILE *out)
 	        "  --state-dir DIR           keys and certificates kept "
 	        "across restarts\n"
 	        "                            (default %s)\n"
-	        "  --backend auto|sim|dcap   quote backend (default auto; "
-	        "this build has\n"
-	        "                            only sim, which auto picks "
-	        "with a warning)\n"
+	        "  --backend auto|sim|dcap   quote backend (default auto: "
+	        "dcap when the SGX\n"
+	        "                            devices and Intel's library "
+	        "are present, else sim\n"
+	        "                            with a warning)\n"
+	        "  --dcap-library PATH       Intel's DCAP quote library "
+	        "(default\n"
+	        "                            libsgx_dcap_ql.so.1)\n"
+	        "  --sgx-dev-dir DIR         where sgx_enclave and "
+	        "sgx_provision are (default /dev)\n"
+	        "  --check                   check the SGX platform for "
+	        "the dcap backend, one\n"
+	        "                            line per finding; exit 0 "
+	        "when all is well\n"
 	        "  --workers N               serving threads (default: "
 	        "online CPUs, max %d)\n"
 	        "  --request-timeout-ms N    deadline for a whole request "
@@ -145,6 +161,9 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_DCAP_LIBRARY,
+	OPT_SGX_DEV_DIR,
+	OPT_CHECK,
 };
 
 static const struct option long_options[] = {
@@ -162,6 +181,9 @@ static const struct option long_options[] = {
         {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
+        {"dcap-library", required_argument, NULL, OPT_DCAP_LIBRARY},
+        {"sgx-dev-dir", required_argument, NULL, OPT_SGX_DEV_DIR},
+        {"check", no_argument, NULL, OPT_CHECK},
         {NULL, 0, NULL, 0},
 };
 
@@ -177,6 +199,12 @@ options_set(struct options *o, int opt, const char *arg)
 		return true;
 	case OPT_STATE_DIR:
 		o->state_dir = arg;
+		return true;
+	case OPT_DCAP_LIBRARY:
+		o->dcap_library = arg;
+		return true;
+	case OPT_SGX_DEV_DIR:
+		o->sgx_dev_dir = arg;
 		return true;
 	case OPT_BACKEND:
 		o->backend = arg;
@@ -249,6 +277,10 @@ options_parse(struct options *o, int argc, char **argv)
 			o->replace = true;
 			continue;
 		}
+		if (opt == OPT_CHECK) {
+			o->check = true;
+			continue;
+		}
 		if (opt == '?' || !options_set(o, opt, optarg)) {
 			if (opt != '?')
 				fprintf(stderr,
@@ -295,19 +327,65 @@ backend_open_sim(const struct options *o, struct backend **out)
 }
 #endif
 
+/* dcap for --backend dcap and auto; why says what is missing. */
+static enum err
+backend_open_dcap(const struct options *o, struct backend **out, char *why,
+                  size_t why_len)
+{
+#ifdef SQH_HAVE_BACKEND_DCAP
+	struct dcap_config cfg = {.library = o->dcap_library,
+	                          .dev_dir = o->sgx_dev_dir};
+
+	return backend_dcap_open(&cfg, out, why, why_len);
+#else
+	(void)o;
+	(void)out;
+	snprintf(why, why_len, "no dcap backend in this build");
+	return ERR_UNSUPPORTED;
+#endif
+}
+
+/* --check: the platform diagnosis alone; the exit status. */
+static int
+check_run(const struct options *o)
+{
+#ifdef SQH_HAVE_BACKEND_DCAP
+	struct dcap_config cfg = {.library = o->dcap_library,
+	                          .dev_dir = o->sgx_dev_dir};
+
+	return dcap_check_run(&cfg) == 0 ? 0 : 1;
+#else
+	(void)o;
+	log_error("event=check reason=\"no dcap backend in this build\"");
+	return 1;
+#endif
+}
+
 static enum err
 backend_open(const struct options *o, struct backend **out)
 {
-	if (strcmp(o->backend, "dcap") == 0) {
-		log_error("event=backend_unavailable backend=dcap "
-		          "reason=\"not available in this build\"");
-		return ERR_UNSUPPORTED;
+	char why[512];
+	enum err e;
+
+	if (strcmp(o->backend, "sim") != 0) {
+		e = backend_open_dcap(o, out, why, sizeof(why));
+		if (e == ERR_OK && strcmp(o->backend, "auto") == 0)
+			log_info("event=backend_auto backend=dcap "
+			         "reason=\"SGX devices and Intel's DCAP "
+			         "library present\"");
+		if (e == ERR_OK)
+			return e;
+		if (strcmp(o->backend, "dcap") == 0) {
+			log_error("event=backend_unavailable backend=dcap "
+			          "reason=\"%s\"",
+			          why);
+			return e;
+		}
+		log_warn("event=backend_auto backend=sim reason=\"%s\" "
+		         "warning=\"QUOTES ARE SIMULATED AND CHAIN TO A "
+		         "SIMULATED ROOT, NEVER TO INTEL\"",
+		         why);
 	}
-	if (strcmp(o->backend, "auto") == 0)
-		log_warn("event=backend_auto backend=sim reason=\"no dcap "
-		         "backend in this build\" warning=\"QUOTES ARE "
-		         "SIMULATED AND CHAIN TO A SIMULATED ROOT, NEVER TO "
-		         "INTEL\"");
 #ifdef SQH_HAVE_BACKEND_SIM
 	return backend_open_sim(o, out);
 #else
@@ -412,6 +490,8 @@ main(int argc, char **argv)
 	if ((rc = options_parse(&o, argc, argv)) >= 0)
 		return rc;
 	log_set_level(o.log_level);
+	if (o.check)
+		return check_run(&o);
 	if (signals_install() != ERR_OK) {
 		log_error_errno("event=signals_install");
 		return 1;
