@@ -18,7 +18,7 @@
 #include "backends/backend.h"
 #include "common/err.h"
 #include "daemon/listener.h"
-#include "daemon/peer.h"
+#include "daemon/peer_policy.h"
 
 #define SERVER_DEFAULT_REQUEST_TIMEOUT_MS 5000
 #define SERVER_DEFAULT_MAX_CONNECTIONS    1024
