@@ -148,7 +148,8 @@ for c in sgx_device dcap_library quoting_enclave_files quote_provider \
 		fail "check $c not ok: $(cat "$tmp/check.log")"
 done
 grep -q "event=check check=qe3_logic result=warn .*fix=\"install \
-libsgx-qe3-logic\"" "$tmp/check.log" || fail "qe3 logic: $(cat "$tmp/check.log")"
+libsgx-qe3-logic\"" "$tmp/check.log" ||
+	fail "qe3 logic: $(cat "$tmp/check.log")"
 grep -q "event=check_done problems=0" "$tmp/check.log" || fail "check_done"
 
 # Each problem: a non-zero exit and one line with the cause and the fix.

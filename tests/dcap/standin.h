@@ -10,7 +10,9 @@
  *   SQH_STANDIN_REPORT_KEY  where to publish its report key (optional)
  *   SQH_STANDIN_CONTROL     file of "<function> <code>" lines: that
  *                           exported function returns that code ("*" for
- *                           every function); read at each call
+ *                           every function); read at each call.
+ *                           "garbage_quote 1" makes sgx_qe_get_quote
+ *                           succeed with bytes that are no quote
  *   SQH_STANDIN_RECORD      file that gets one line per load and call,
  *                           saying whether SGX_AESM_ADDR was set
  * As Intel's library, it behaves as if out-of-process (and fails with

@@ -459,6 +459,33 @@ test_without_qe3_logic(void **state)
 	daemon_stop(&d);
 }
 
+/* The quote from Intel's library is outside input too: bytes that do
+ * not parse are an unexpected error, never a reply. */
+static void
+test_library_returns_garbage(void **state)
+{
+	uint8_t pub[32];
+	sgx_target_info_t ti;
+	sgx_report_t report;
+	Aesm__Message__Response *res;
+	struct daemon d;
+	char *log;
+
+	(void)state;
+	daemon_start(&d, "alone");
+	assert_int_equal(init_quote(&d, &ti, pub), 0);
+	make_report(&d, &ti, &report);
+	control_set(&d, "garbage_quote", 1);
+	res = get_quote(&d, &report, NULL);
+	assert_int_equal(res->getquoteexres->errorcode, 1);
+	assert_int_equal(res->getquoteexres->quote.len, 0);
+	wire_response_free(res);
+	log = slurp(d.log);
+	assert_non_null(strstr(log, "event=dcap_quote_invalid"));
+	free(log);
+	daemon_stop(&d);
+}
+
 int
 main(void)
 {
@@ -467,6 +494,7 @@ main(void)
 	        cmocka_unit_test(test_qe_report_info),
 	        cmocka_unit_test(test_error_codes),
 	        cmocka_unit_test(test_without_qe3_logic),
+	        cmocka_unit_test(test_library_returns_garbage),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
