@@ -1,0 +1,47 @@
+#!/bin/sh
+# Hostile clients against the real daemon while legitimate clients quote
+# without pause: a 4 GiB length, a 64 MiB length and a trickle, random
+# bytes, an empty body, a body with no known field, a GetQuoteEx with
+# buf_size 0xFFFFFFFF and 1,000 connections that send one byte and stall.
+# The legitimate clients must see no error and no slow call, the daemon's
+# memory must stay bounded and the daemon must be alive afterwards.
+set -eu
+build=$1
+tmp=$(mktemp -d)
+. "$2/tests/harden/common.sh"
+
+[ -x "$daemon" ] && [ -x "$load" ] || { echo "SKIP: not built" >&2; exit 77; }
+
+# 1,000 stalled connections and the clients need more than the usual
+# 1,024 descriptors in the daemon.
+hard=$(ulimit -Hn)
+if [ "$hard" = unlimited ] || [ "$hard" -ge 4096 ]; then
+	ulimit -n 4096
+else
+	ulimit -n "$hard"
+fi
+
+# The slowest legitimate call: 100 ms; a sanitizer build does each quote
+# several times slower and is scheduled against other sanitized tests.
+max_ms=100
+sanitized && max_ms=500
+
+start_daemon one --max-connections 1100 --request-timeout-ms 5000
+pid=$started
+wait_log one event=serving
+
+"$load" --socket "$sock" --key "$key" --clients 2 --seconds 4 \
+	--hostile --pid "$pid" --max-ms "$max_ms" --rss-slack-mb 48 \
+	>"$tmp/load.out" 2>&1 || fail "load: $(cat "$tmp/load.out")"
+cat "$tmp/load.out"
+
+kill -0 "$pid" 2>/dev/null || fail "daemon died"
+probe || fail "daemon does not answer afterwards"
+grep -q "outcome=bad_length" "$tmp/daemon-one.log" ||
+	fail "no bad_length outcome logged"
+grep -q "outcome=not_a_request" "$tmp/daemon-one.log" ||
+	fail "no not_a_request outcome logged"
+
+kill -TERM "$pid"
+wait "$pid" || fail "daemon exit status $?"
+echo "ok"

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Rolling replacement under load: sgx-quote bench runs while a second
+# daemon takes the socket over (same socket, same state directory) and the
+# first is stopped. With SIGTERM nothing may fail, the first exits 0 and
+# leaves the new socket in place; with SIGKILL a few requests in flight
+# may fail, and the path must still answer.
+set -eu
+build=$1
+tmp=$(mktemp -d)
+. "$2/tests/harden/common.sh"
+
+[ -x "$daemon" ] || { echo "SKIP: not built" >&2; exit 77; }
+
+# bench_start NAME: 4 clients for 4 s in the background, JSON to NAME.json
+bench_start() {
+	"$bin/sgx-quote" bench --socket "$sock" --clients 4 --seconds 4 \
+		--json >"$tmp/$1.json" 2>"$tmp/$1.err" &
+	bench=$!
+}
+
+# bench_wait NAME: waits for the bench and sets $errors to its count.
+bench_wait() {
+	wait "$bench" || true
+	cat "$tmp/$1.json"
+	echo
+	grep -q '"quotes":[1-9]' "$tmp/$1.json" ||
+		fail "bench $1 made no quote: $(cat "$tmp/$1.err")"
+	errors=$(sed -n 's/.*"errors":\([0-9]*\).*/\1/p' "$tmp/$1.json")
+	[ -n "$errors" ] || fail "bench $1: no error count"
+}
+
+socket_inode() {
+	stat -c %i "$sock"
+}
+
+start_daemon one
+one=$started
+wait_log one event=serving
+
+# SIGTERM: the old daemon finishes what it has; clients see nothing.
+bench_start term
+sleep 1
+start_daemon two --replace
+two=$started
+wait_log two event=serving
+inode=$(socket_inode)
+sleep 0.5
+kill -TERM "$one"
+status=0
+wait "$one" || status=$?
+[ "$status" -eq 0 ] || fail "first daemon exited $status after SIGTERM"
+bench_wait term
+[ "$errors" = 0 ] || fail "$errors requests failed during the hand-over"
+[ -S "$sock" ] || fail "socket path gone after the first daemon stopped"
+[ "$(socket_inode)" = "$inode" ] || fail "socket is not the second's"
+grep -q "event=socket_kept" "$tmp/daemon-one.log" ||
+	fail "first daemon did not report keeping the new socket"
+probe || fail "path does not answer after SIGTERM hand-over"
+
+# SIGKILL: what the killed daemon held is lost, the path still answers.
+bench_start kill
+sleep 1
+start_daemon three --replace
+three=$started
+wait_log three event=serving
+sleep 0.5
+kill -KILL "$two"
+wait "$two" 2>/dev/null || true
+bench_wait kill
+# At most what was in flight or queued at the killed daemon: a few per
+# client.
+[ "$errors" -le 40 ] || fail "$errors requests failed after SIGKILL"
+probe || fail "path does not answer after SIGKILL"
+
+kill -TERM "$three"
+wait "$three" || fail "third daemon exit status $?"
+echo "ok"
