@@ -3,12 +3,12 @@
  * one request per connection, readiness-based and non-blocking throughout,
  * so that slow, idle or malformed clients never delay others.
  *
- * One thread accepts and hands connections round-robin to worker threads;
- * each worker owns an epoll set and the connections in it, and runs every
- * connection through the same steps: read the 4-byte length (checked
- * against the cap before anything is allocated), read the body, dispatch,
- * write the response, close. Each connection has a deadline for the whole
- * exchange.
+ * Worker threads wait on the listening socket themselves (one idle worker
+ * is woken per connection) and serve what they accept; each worker owns
+ * an epoll set and the connections in it, and runs every connection
+ * through the same steps: read the 4-byte length (checked against the cap
+ * before anything is allocated), read the body, dispatch, write the
+ * response, close. Each connection has a deadline for the whole exchange.
  */
 #ifndef SQH_DAEMON_SERVER_H
 #define SQH_DAEMON_SERVER_H
