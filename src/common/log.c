@@ -1,5 +1,7 @@
 #include "log.h"
 
+#include "size.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,6 +9,7 @@
 #include <time.h>
 
 static enum log_level log_level = LOG_LEVEL_INFO;
+static enum log_format log_format = LOG_FORMAT_TEXT;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -38,6 +41,24 @@ log_parse_level(const char *name, enum log_level *out)
 	return false;
 }
 
+void
+log_set_format(enum log_format format)
+{
+	log_format = format;
+}
+
+bool
+log_parse_format(const char *name, enum log_format *out)
+{
+	if (strcmp(name, "text") == 0)
+		*out = LOG_FORMAT_TEXT;
+	else if (strcmp(name, "json") == 0)
+		*out = LOG_FORMAT_JSON;
+	else
+		return false;
+	return true;
+}
+
 bool
 log_enabled(enum log_level level)
 {
@@ -59,6 +80,147 @@ log_timestamp(char *buf, size_t size)
 }
 
 /*
+ * A JSON line under construction. A pair that does not fit is taken back
+ * whole, so that a long message still gives a valid object.
+ */
+struct json_line {
+	char *p;
+	size_t len;
+	size_t cap; /* room for the content, without the closing "}\n" */
+	bool full;
+};
+
+static void
+json_put(struct json_line *l, const char *s, size_t n)
+{
+	if (l->full || n > l->cap - l->len) {
+		l->full = true;
+		return;
+	}
+	memcpy(l->p + l->len, s, n);
+	l->len += n;
+}
+
+static void
+json_put_string(struct json_line *l, const char *s, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+
+	json_put(l, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			json_put(l, esc, 2);
+			esc[1] = 'u';
+		} else if (c < 0x20 || c == 0x7f) {
+			esc[4] = digits[c >> 4];
+			esc[5] = digits[c & 0xf];
+			json_put(l, esc, 6);
+		} else {
+			/* XXX: bytes of invalid UTF-8 (a path, say) pass
+			 * through and make the line invalid JSON. */
+			json_put(l, s + i, 1);
+		}
+	}
+	json_put(l, "\"", 1);
+}
+
+/* A plain decimal integer that every JSON reader takes as a number. */
+static bool
+json_is_integer(const char *s, size_t n)
+{
+	size_t i = n > 0 && s[0] == '-' ? 1 : 0;
+
+	if (i == n || n - i > 15 || (s[i] == '0' && n - i > 1))
+		return false;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	}
+	return true;
+}
+
+static void
+json_put_pair(struct json_line *l, const char *k, size_t klen, const char *v,
+              size_t vlen, bool quoted)
+{
+	size_t mark = l->len;
+
+	json_put(l, ",", 1);
+	json_put_string(l, k, klen);
+	json_put(l, ":", 1);
+	if (!quoted && json_is_integer(v, vlen))
+		json_put(l, v, vlen);
+	else
+		json_put_string(l, v, vlen);
+	if (l->full)
+		l->len = mark;
+}
+
+/*
+ * Splits the next pair off a key=value message: a value is either
+ * "quoted" (up to the next quote) or runs to the next space. A word
+ * without '=' becomes the value of "msg".
+ */
+static const char *
+json_next_pair(const char *s, const char **k, size_t *klen, const char **v,
+               size_t *vlen, bool *quoted)
+{
+	const char *eq, *end;
+
+	while (*s == ' ')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	end = s + strcspn(s, " ");
+	eq = memchr(s, '=', (size_t)(end - s));
+	*quoted = false;
+	if (eq == NULL || eq == s) {
+		*k = "msg";
+		*klen = 3;
+		*v = s;
+		*vlen = (size_t)(end - s);
+		return end;
+	}
+	*k = s;
+	*klen = (size_t)(eq - s);
+	*v = eq + 1;
+	if (**v == '"') {
+		(*v)++;
+		end = strchr(*v, '"');
+		*quoted = true;
+		if (end == NULL)
+			end = *v + strlen(*v);
+		*vlen = (size_t)(end - *v);
+		return *end == '"' ? end + 1 : end;
+	}
+	*vlen = (size_t)(end - *v);
+	return end;
+}
+
+/* Writes ts, level and the message's pairs as one JSON object. */
+static void
+log_json(char *out, size_t size, const char *ts, enum log_level level,
+         const char *msg)
+{
+	struct json_line l = {.p = out, .cap = size - 3};
+	const char *k, *v, *s = msg;
+	size_t klen, vlen;
+	bool quoted;
+
+	json_put(&l, "{\"ts\":", 6);
+	json_put_string(&l, ts, strlen(ts));
+	json_put(&l, ",\"level\":", 9);
+	json_put_string(&l, level_names[level], strlen(level_names[level]));
+	while ((s = json_next_pair(s, &k, &klen, &v, &vlen, &quoted)) != NULL)
+		json_put_pair(&l, k, klen, v, vlen, quoted);
+	memcpy(out + l.len, "}\n", 3);
+}
+
+/*
  * One line, written with a single fputs on an unbuffered-by-line stderr so
  * that concurrent threads do not interleave within a line.
  */
@@ -66,12 +228,19 @@ static void
 log_vwrite(enum log_level level, const char *suffix, const char *fmt,
            va_list ap)
 {
-	char msg[1024], line[1200], ts[40];
+	char msg[1200], line[2400], ts[40];
+	int n;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = vsnprintf(msg, sizeof(msg) - 160, fmt, ap);
+	if (n >= 0)
+		snprintf(msg + size_min((size_t)n, sizeof(msg) - 161), 160,
+		         "%s", suffix);
 	log_timestamp(ts, sizeof(ts));
-	snprintf(line, sizeof(line), "ts=%s level=%s %s%s\n", ts,
-	         level_names[level], msg, suffix);
+	if (log_format == LOG_FORMAT_JSON)
+		log_json(line, sizeof(line), ts, level, msg);
+	else
+		snprintf(line, sizeof(line), "ts=%s level=%s %s\n", ts,
+		         level_names[level], msg);
 	fputs(line, stderr);
 }
 

@@ -6,6 +6,12 @@
  * Callers pass the pairs as a printf format. The level is checked before
  * anything is formatted, and errno is preserved across every call so that a
  * log line never hides the error it reports.
+ *
+ * In the JSON format the same pairs become one JSON object per line, with
+ * the same keys ("ts" and "level" first); values that are plain decimal
+ * integers become numbers, everything else strings:
+ *
+ *   {"ts":"...","level":"info","event":"listening","socket":"/var/..."}
  */
 #ifndef SQH_COMMON_LOG_H
 #define SQH_COMMON_LOG_H
@@ -22,10 +28,19 @@ enum log_level {
 #define LOG_PRINTF(fmt_idx, arg_idx) \
 	__attribute__((format(printf, fmt_idx, arg_idx)))
 
+enum log_format {
+	LOG_FORMAT_TEXT = 0,
+	LOG_FORMAT_JSON,
+};
+
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parses "error", "warn", "info" or "debug"; false when unknown. */
 bool log_parse_level(const char *name, enum log_level *out);
+
+void log_set_format(enum log_format format);
+/* Parses "text" or "json"; false when unknown. */
+bool log_parse_format(const char *name, enum log_format *out);
 
 bool log_enabled(enum log_level level);
 void log_write(enum log_level level, const char *fmt, ...) LOG_PRINTF(2, 3);

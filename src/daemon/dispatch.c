@@ -16,6 +16,8 @@
 #include "common/cursor.h"
 #include "common/keyid.h"
 #include "common/size.h"
+#include "daemon/aesmd_conf.h"
+#include "daemon/policy.h"
 
 /* Room for any response sub-message, for the error-only replies. */
 union any_response {
@@ -207,13 +209,13 @@ select_list_parse(struct backend *b, const ProtobufCBinaryData *list,
 	return AESM_SUCCESS;
 }
 
-/* The candidate Intel picks: the first ECDSA P-256 key (the default
- * quoting type), else the first. */
+/* The candidate Intel picks: the first of the default quoting type
+ * (ECDSA P-256 unless aesmd.conf says otherwise), else the first. */
 static const sgx_att_key_id_ext_t *
 select_pick(const sgx_att_key_id_ext_t *cand, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (cand[i].base.algorithm_id == SGX_QL_ALG_ECDSA_P256)
+		if (cand[i].base.algorithm_id == aesmd_conf_quoting_type())
 			return &cand[i];
 	}
 	return n > 0 ? &cand[0] : NULL;
@@ -396,6 +398,8 @@ handle_quote_ex(struct backend *b,
 	enum err e;
 
 	r.errorcode = quote_ex_parse(req, &report, &qri, &qri_ok);
+	if (r.errorcode == AESM_SUCCESS)
+		r.errorcode = policy_check(&report.body);
 	if (r.errorcode == AESM_SUCCESS)
 		r.errorcode = key_id_check(b, req->has_att_key_id,
 		                           &req->att_key_id, &key);

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "daemon/listener.h"
+#include "daemon/ops.h"
 #include "daemon/server.h"
 #include "wire/wire.h"
 #ifdef SQH_HAVE_BACKEND_SIM
@@ -48,6 +49,7 @@ struct options {
 	mode_t socket_mode;
 	bool replace;
 	enum log_level log_level;
+	struct ops_options ops;
 };
 
 /* Set from signal handlers: a stop asked before the server exists is
@@ -106,6 +108,18 @@ usage(FILE *out)
 	        "                            supplementary\n"
 	        "  --log-level LEVEL         error, warn, info or debug "
 	        "(default info)\n"
+	        "  --log-format FORMAT       text (key=value) or json, one "
+	        "object a line\n"
+	        "  --metrics-listen ADDR     serve Prometheus metrics on "
+	        "HOST:PORT or a\n"
+	        "                            Unix socket path (GET "
+	        "/metrics)\n"
+	        "  --policy FILE             JSON allowlist of enclaves "
+	        "that get quotes\n"
+	        "                            (reloaded on SIGHUP)\n"
+	        "  --aesmd-conf PATH         Intel's aesmd.conf (default "
+	        "/etc/aesmd.conf\n"
+	        "                            when present)\n"
 	        "  --help                    this text\n"
 	        "  --version                 print the version\n"
 	        "\n"
@@ -165,6 +179,10 @@ enum {
 	OPT_DCAP_LIBRARY,
 	OPT_SGX_DEV_DIR,
 	OPT_CHECK,
+	OPT_LOG_FORMAT,
+	OPT_METRICS_LISTEN,
+	OPT_POLICY,
+	OPT_AESMD_CONF,
 };
 
 static const struct option long_options[] = {
@@ -185,6 +203,10 @@ static const struct option long_options[] = {
         {"dcap-library", required_argument, NULL, OPT_DCAP_LIBRARY},
         {"sgx-dev-dir", required_argument, NULL, OPT_SGX_DEV_DIR},
         {"check", no_argument, NULL, OPT_CHECK},
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+        {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"aesmd-conf", required_argument, NULL, OPT_AESMD_CONF},
         {NULL, 0, NULL, 0},
 };
 
@@ -243,6 +265,12 @@ options_set(struct options *o, int opt, const char *arg)
 		return peer_policy_add_gids(&o->peers, arg) == ERR_OK;
 	case OPT_LOG_LEVEL:
 		return log_parse_level(arg, &o->log_level);
+	case OPT_LOG_FORMAT:
+	case OPT_METRICS_LISTEN:
+	case OPT_POLICY:
+	case OPT_AESMD_CONF:
+		return ops_options_set(
+		        &o->ops, long_options[opt - OPT_SOCKET].name, arg);
 	default:
 		return false;
 	}
@@ -404,6 +432,7 @@ on_stop_signal(int sig)
 
 	(void)sig;
 	stop_requested = 1;
+	ops_stopping();
 	if (s != NULL)
 		server_stop(s);
 }
@@ -464,7 +493,7 @@ serve(const struct options *o, struct backend *b)
 
 	if (stop_requested)
 		return 0;
-	if (listener_open(&lc, &l) != ERR_OK)
+	if (ops_listener_open(&lc, &l) != ERR_OK)
 		return 1;
 	sc.listener = &l;
 	if ((e = server_create(&sc, &s)) != ERR_OK) {
@@ -475,6 +504,7 @@ serve(const struct options *o, struct backend *b)
 	running_server = s;
 	if (stop_requested)
 		server_stop(s);
+	ops_ready();
 	e = server_run(s);
 	running_server = NULL;
 	server_free(s);
@@ -502,7 +532,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_settings(&o, b);
-	rc = serve(&o, b);
+	rc = ops_start(&o.ops, b, o.state_dir) == ERR_OK ? serve(&o, b) : 1;
+	ops_stop();
 	b->ops->destroy(b);
 	log_info("event=exit status=%d", rc);
 	return rc;

@@ -1,0 +1,427 @@
+/*
+ * The scrape endpoint: a small HTTP/1.0 and 1.1 responder on a thread of
+ * its own. Each connection sends one request (at most HTTP_MAX_REQUEST
+ * bytes of request line and headers, within HTTP_TIMEOUT_MS), gets one
+ * response and is closed. At most HTTP_MAX_CLIENTS are served at once;
+ * more wait in the backlog. Nothing here touches the AESM socket or its
+ * workers.
+ */
+#include "metrics.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cursor.h"
+#include "common/log.h"
+
+#define HTTP_MAX_REQUEST  4096
+#define HTTP_TIMEOUT_MS   2000
+#define HTTP_MAX_CLIENTS  8
+#define HTTP_MAX_RESPONSE (1024 * 1024)
+
+struct http_client {
+	int fd; /* -1 when the slot is free */
+	int64_t deadline_ms;
+	uint8_t req[HTTP_MAX_REQUEST];
+	size_t got;
+	uint8_t *resp; /* NULL while reading the request */
+	size_t resp_len, sent;
+};
+
+struct metrics_http {
+	int listen_fd;
+	int stop_fd;
+	pthread_t thread;
+	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct http_client clients[HTTP_MAX_CLIENTS];
+};
+
+static int64_t
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- request ---- */
+
+/* Whether the request head (RFC 9112 section 2.1: request line, header
+ * fields, empty line) has arrived; bare LF line ends are accepted. */
+static bool
+http_head_complete(const uint8_t *req, size_t len)
+{
+	struct cursor c;
+	unsigned newlines = 0;
+	uint8_t b;
+
+	cursor_init(&c, req, len);
+	while (cursor_u8(&c, &b) == ERR_OK) {
+		if (b == '\n' && ++newlines == 2)
+			return true;
+		if (b != '\r' && b != '\n')
+			newlines = 0;
+	}
+	return false;
+}
+
+/* Reads the next space-delimited word of the request line into out. */
+static bool
+http_word(struct cursor *c, char *out, size_t size)
+{
+	size_t n = 0;
+	uint8_t b;
+
+	while (cursor_u8(c, &b) == ERR_OK) {
+		if (b == ' ' || b == '\r' || b == '\n') {
+			out[n] = '\0';
+			return n > 0;
+		}
+		if (n + 1 >= size)
+			return false;
+		out[n++] = (char)b;
+	}
+	return false;
+}
+
+/*
+ * The request line (RFC 9112 section 3): method SP target SP version.
+ * Returns the status to answer: 200 for GET /metrics (a query string is
+ * ignored), 404 for any other target, 400 when the line is malformed.
+ */
+static int
+http_route(const uint8_t *req, size_t len)
+{
+	char method[16], target[256];
+	struct cursor c;
+
+	cursor_init(&c, req, len);
+	if (!http_word(&c, method, sizeof(method)) ||
+	    !http_word(&c, target, sizeof(target)))
+		return 400;
+	target[strcspn(target, "?")] = '\0';
+	if (strcmp(method, "GET") == 0 && strcmp(target, "/metrics") == 0)
+		return 200;
+	return 404;
+}
+
+static void
+http_respond(struct http_client *cl, int status)
+{
+	const char *reason = status == 200   ? "OK"
+	                     : status == 404 ? "Not Found"
+	                                     : "Bad Request";
+	struct buf body, out;
+	char head[256];
+	int n;
+
+	buf_init(&body, HTTP_MAX_RESPONSE);
+	if (status == 200)
+		metrics_render(&body);
+	else
+		buf_put(&body, reason, strlen(reason));
+	n = snprintf(head, sizeof(head),
+	             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+	             "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	             status, reason,
+	             status == 200 ? "text/plain; version=0.0.4; charset=utf-8"
+	                           : "text/plain",
+	             body.len);
+	buf_init(&out, HTTP_MAX_RESPONSE + sizeof(head));
+	buf_put(&out, head, (size_t)n);
+	buf_put(&out, body.data, body.len);
+	buf_free(&body);
+	if (buf_take(&out, &cl->resp, &cl->resp_len) != ERR_OK) {
+		buf_free(&out);
+		cl->resp = NULL;
+	}
+	cl->sent = 0;
+}
+
+/* ---- connections ---- */
+
+static void
+http_client_close(struct http_client *cl)
+{
+	close(cl->fd);
+	free(cl->resp);
+	cl->resp = NULL;
+	cl->fd = -1;
+}
+
+/* Reads what is there; answers once the head is complete. */
+static void
+http_client_read(struct http_client *cl)
+{
+	ssize_t n;
+
+	n = recv(cl->fd, cl->req + cl->got, sizeof(cl->req) - cl->got, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		http_client_close(cl);
+		return;
+	}
+	cl->got += (size_t)n;
+	if (http_head_complete(cl->req, cl->got))
+		http_respond(cl, http_route(cl->req, cl->got));
+	else if (cl->got == sizeof(cl->req))
+		http_respond(cl, 400);
+	else
+		return;
+	if (cl->resp == NULL)
+		http_client_close(cl);
+}
+
+static void
+http_client_write(struct http_client *cl)
+{
+	ssize_t n;
+
+	n = send(cl->fd, cl->resp + cl->sent, cl->resp_len - cl->sent,
+	         MSG_NOSIGNAL);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0) {
+		http_client_close(cl);
+		return;
+	}
+	cl->sent += (size_t)n;
+	if (cl->sent == cl->resp_len)
+		http_client_close(cl);
+}
+
+static void
+http_accept(struct metrics_http *m)
+{
+	struct http_client *cl = NULL;
+	int fd;
+
+	for (size_t i = 0; i < HTTP_MAX_CLIENTS && cl == NULL; i++) {
+		if (m->clients[i].fd < 0)
+			cl = &m->clients[i];
+	}
+	if (cl == NULL)
+		return;
+	fd = accept4(m->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	cl->fd = fd;
+	cl->got = 0;
+	cl->deadline_ms = http_now_ms() + HTTP_TIMEOUT_MS;
+}
+
+/* ---- the thread ---- */
+
+/* Fills pfd: the stop event, the listener, then each busy client. */
+static nfds_t
+http_poll_set(struct metrics_http *m, struct pollfd *pfd, int *timeout)
+{
+	int64_t now = http_now_ms(), left;
+	nfds_t n = 2;
+
+	pfd[0] = (struct pollfd){.fd = m->stop_fd, .events = POLLIN};
+	pfd[1] = (struct pollfd){.fd = m->listen_fd, .events = POLLIN};
+	*timeout = -1;
+	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++) {
+		struct http_client *cl = &m->clients[i];
+
+		if (cl->fd < 0)
+			continue;
+		if (cl->deadline_ms <= now) {
+			http_client_close(cl);
+			continue;
+		}
+		left = cl->deadline_ms - now;
+		if (*timeout < 0 || left < *timeout)
+			*timeout = (int)left;
+		pfd[n++] = (struct pollfd){
+		        .fd = cl->fd,
+		        .events = (short)(cl->resp == NULL ? POLLIN : POLLOUT)};
+	}
+	return n;
+}
+
+static struct http_client *
+http_client_by_fd(struct metrics_http *m, int fd)
+{
+	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++) {
+		if (m->clients[i].fd == fd)
+			return &m->clients[i];
+	}
+	return NULL;
+}
+
+static void *
+http_main(void *arg)
+{
+	struct pollfd pfd[2 + HTTP_MAX_CLIENTS];
+	struct metrics_http *m = arg;
+	struct http_client *cl;
+	int timeout;
+	nfds_t n;
+
+	for (;;) {
+		n = http_poll_set(m, pfd, &timeout);
+		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents != 0)
+			break;
+		for (nfds_t i = 2; i < n; i++) {
+			if (pfd[i].revents == 0 ||
+			    (cl = http_client_by_fd(m, pfd[i].fd)) == NULL)
+				continue;
+			if (cl->resp == NULL)
+				http_client_read(cl);
+			else
+				http_client_write(cl);
+		}
+		if (pfd[1].revents != 0)
+			http_accept(m);
+	}
+	return NULL;
+}
+
+/* ---- set-up ---- */
+
+static enum err
+http_listen_unix(struct metrics_http *m, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return ERR_RANGE;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);
+	m->listen_fd =
+	        socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (m->listen_fd < 0 ||
+	    bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return ERR_IO;
+	memcpy(m->unix_path, sa.sun_path, sizeof(m->unix_path));
+	return ERR_OK;
+}
+
+/* "HOST:PORT" or "[HOST]:PORT", numeric host only: no DNS at start. */
+static enum err
+http_listen_inet(struct metrics_http *m, const char *addr)
+{
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_PASSIVE,
+	                         .ai_socktype = SOCK_STREAM};
+	const char *colon = strrchr(addr, ':');
+	struct addrinfo *ai;
+	char host[64];
+	size_t hlen;
+	int one = 1;
+
+	if (colon == NULL || colon[1] == '\0')
+		return ERR_INVALID;
+	hlen = (size_t)(colon - addr);
+	if (hlen >= 2 && addr[0] == '[' && addr[hlen - 1] == ']') {
+		addr++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host))
+		return ERR_INVALID;
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	if (getaddrinfo(host, colon + 1, &hints, &ai) != 0)
+		return ERR_INVALID;
+	m->listen_fd = socket(ai->ai_family,
+	                      SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (m->listen_fd < 0 ||
+	    setsockopt(m->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	               sizeof(one)) < 0 ||
+	    bind(m->listen_fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		freeaddrinfo(ai);
+		return ERR_IO;
+	}
+	freeaddrinfo(ai);
+	return ERR_OK;
+}
+
+static enum err
+http_setup(struct metrics_http *m, const char *listen_addr)
+{
+	enum err e;
+
+	if (strchr(listen_addr, '/') != NULL)
+		e = http_listen_unix(m, listen_addr);
+	else
+		e = http_listen_inet(m, listen_addr);
+	if (e != ERR_OK)
+		return e;
+	if (listen(m->listen_fd, 64) < 0)
+		return ERR_IO;
+	m->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->stop_fd < 0)
+		return ERR_IO;
+	if (pthread_create(&m->thread, NULL, http_main, m) != 0)
+		return ERR_NOMEM;
+	return ERR_OK;
+}
+
+static void
+http_free(struct metrics_http *m)
+{
+	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++) {
+		if (m->clients[i].fd >= 0)
+			http_client_close(&m->clients[i]);
+	}
+	if (m->listen_fd >= 0)
+		close(m->listen_fd);
+	if (m->stop_fd >= 0)
+		close(m->stop_fd);
+	if (m->unix_path[0] != '\0')
+		unlink(m->unix_path);
+	free(m);
+}
+
+enum err
+metrics_http_start(const char *listen_addr, struct metrics_http **out)
+{
+	struct metrics_http *m = calloc(1, sizeof(*m));
+	enum err e;
+
+	if (m == NULL)
+		return ERR_NOMEM;
+	m->listen_fd = m->stop_fd = -1;
+	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++)
+		m->clients[i].fd = -1;
+	if ((e = http_setup(m, listen_addr)) != ERR_OK) {
+		log_error_errno("event=metrics_listen listen=%s reason=%s",
+		                listen_addr, err_str(e));
+		http_free(m);
+		return e;
+	}
+	log_info("event=metrics_listening listen=%s", listen_addr);
+	*out = m;
+	return ERR_OK;
+}
+
+void
+metrics_http_stop(struct metrics_http *m)
+{
+	uint64_t one = 1;
+
+	if (m == NULL)
+		return;
+	if (write(m->stop_fd, &one, sizeof(one)) == sizeof(one))
+		pthread_join(m->thread, NULL);
+	http_free(m);
+}
