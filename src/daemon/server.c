@@ -25,6 +25,9 @@
 #define ACCEPT_BACKOFF_MS 100
 /* At most one "limit reached" log line per this many milliseconds. */
 #define LIMIT_LOG_INTERVAL_MS 1000
+/* Connections a worker accepts per wake-up before it looks at its other
+ * events, so that one worker does not take the whole backlog. */
+#define ACCEPT_BATCH 4
 /* After the path is gone: accept until the backlog has been empty this
  * long, for at most DRAIN_MAX_MS. */
 #define DRAIN_QUIET_MS 50
@@ -74,6 +77,11 @@ struct worker {
 	 * same timeout, and they arrive in the order they were accepted. */
 	struct conn *active_head, *active_tail;
 	size_t active;
+	/* Whether the listening socket is in this worker's epoll set, and
+	 * until when accepting pauses after a failure (0: not paused). */
+	bool listening;
+	bool unlisten_seen;
+	int64_t accept_resume_ms;
 };
 
 struct server {
@@ -83,11 +91,18 @@ struct server {
 	struct worker *workers;
 	unsigned started;
 	unsigned next_worker;
-	uint64_t next_id;
+	atomic_uint_fast64_t next_id;
 	atomic_uint open_conns;
 	atomic_bool stopping;
-	int64_t last_limit_log_ms;
+	/* Set when the listening socket is about to close; each worker then
+	 * drops it from its epoll set and counts itself in unlistened. */
+	atomic_bool unlisten;
+	atomic_uint unlistened;
+	_Atomic int64_t last_limit_log_ms;
 };
+
+/* The epoll tag of the listening socket in the workers' sets. */
+static char listen_tag;
 
 static int64_t
 now_ns(void)
@@ -315,8 +330,8 @@ conn_step(struct worker *w, struct conn *c)
 	c->interest = ev.events;
 }
 
-/* A connection handed over by the acceptor: who is it, and try at once,
- * since the request has often arrived already. */
+/* A new connection: who is it, and try at once, since the request has
+ * often arrived already. */
 static void
 conn_adopt(struct worker *w, struct conn *c)
 {
@@ -368,19 +383,27 @@ worker_expire(struct worker *w)
 	}
 }
 
-/* Milliseconds until the earliest deadline; -1 when there is none. */
+/* Milliseconds until the earliest deadline or the end of an accept
+ * pause; -1 when there is neither. */
 static int
 worker_wait_ms(const struct worker *w)
 {
-	int64_t left;
+	int64_t left, until = INT64_MAX;
 
-	if (w->active_head == NULL)
+	if (w->active_head != NULL)
+		until = w->active_head->deadline_ms;
+	if (w->accept_resume_ms != 0 && w->accept_resume_ms < until)
+		until = w->accept_resume_ms;
+	if (until == INT64_MAX)
 		return -1;
-	left = w->active_head->deadline_ms - now_ms();
+	left = until - now_ms();
 	if (left < 0)
 		return 0;
 	return left > 60000 ? 60000 : (int)left + 1;
 }
+
+static void worker_accept(struct worker *w);
+static void worker_listen_update(struct worker *w);
 
 /* Done when stopping and nothing is queued or in flight. */
 static bool
@@ -412,10 +435,13 @@ worker_main(void *arg)
 		for (int i = 0; i < n; i++) {
 			if (ev[i].data.ptr == NULL)
 				worker_take_queue(w);
+			else if (ev[i].data.ptr == &listen_tag)
+				worker_accept(w);
 			else
 				conn_step(w, ev[i].data.ptr);
 		}
 		worker_expire(w);
+		worker_listen_update(w);
 	}
 	return NULL;
 }
@@ -472,15 +498,18 @@ static bool
 limit_log_due(struct server *s)
 {
 	int64_t now = now_ms();
+	int64_t last = atomic_load(&s->last_limit_log_ms);
 
-	if (now - s->last_limit_log_ms < LIMIT_LOG_INTERVAL_MS)
+	if (now - last < LIMIT_LOG_INTERVAL_MS)
 		return false;
-	s->last_limit_log_ms = now;
-	return true;
+	/* Several workers may hit a limit at once; one of them logs. */
+	return atomic_compare_exchange_strong(&s->last_limit_log_ms, &last,
+	                                      now);
 }
 
-static void
-accept_one(struct server *s, int fd)
+/* A new connection under the cap, or NULL after closing fd. */
+static struct conn *
+accept_conn(struct server *s, int fd)
 {
 	struct conn *c;
 
@@ -491,7 +520,7 @@ accept_one(struct server *s, int fd)
 			         s->cfg.max_connections);
 		metrics_conn_rejected(METRICS_REJECT_MAX_CONNECTIONS);
 		close(fd);
-		return;
+		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		if (limit_log_due(s))
@@ -499,18 +528,118 @@ accept_one(struct server *s, int fd)
 			         "reason=out_of_memory");
 		metrics_conn_rejected(METRICS_REJECT_OUT_OF_MEMORY);
 		close(fd);
-		return;
+		return NULL;
 	}
 	atomic_fetch_add(&s->open_conns, 1);
 	metrics_conn_opened();
 	c->fd = fd;
-	c->id = ++s->next_id;
+	c->id = atomic_fetch_add(&s->next_id, 1) + 1;
 	c->accepted_ns = now_ns();
 	c->deadline_ms = c->accepted_ns / 1000000 + s->cfg.request_timeout_ms;
 	c->outcome = "unknown";
+	return c;
+}
+
+/* Taken by the stopping thread: handed to the workers in turn. */
+static void
+accept_one(struct server *s, int fd)
+{
+	struct conn *c = accept_conn(s, fd);
+
+	if (c == NULL)
+		return;
 	worker_push(&s->workers[s->next_worker], c);
 	s->next_worker = (s->next_worker + 1) % s->cfg.workers;
 }
+
+/* ---- accepting in the workers ---- */
+
+static enum err
+worker_listen(struct worker *w, bool on)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
+	                         .data.ptr = &listen_tag};
+	int fd = w->srv->cfg.listener->fd;
+
+	if (epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd, &ev) < 0)
+		return ERR_IO;
+	w->listening = on;
+	return ERR_OK;
+}
+
+/*
+ * While serving, every worker waits on the listening socket itself
+ * (EPOLLEXCLUSIVE wakes one idle worker per connection) and serves what
+ * it accepts: no hand-over, no lock, no extra wake-up per connection.
+ * A failed accept (out of descriptors or memory) pauses this worker's
+ * accepting for a while instead of spinning.
+ */
+static void
+worker_accept(struct worker *w)
+{
+	struct server *s = w->srv;
+	struct conn *c;
+	int fd;
+
+	for (int i = 0; i < ACCEPT_BATCH && w->listening; i++) {
+		fd = accept4(s->cfg.listener->fd, NULL, NULL,
+		             SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd >= 0) {
+			if ((c = accept_conn(s, fd)) != NULL)
+				conn_adopt(w, c);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (limit_log_due(s))
+			log_warn_errno("event=accept_failed worker=%u "
+			               "backoff_ms=%d",
+			               w->index, ACCEPT_BACKOFF_MS);
+		if (worker_listen(w, false) == ERR_OK)
+			w->accept_resume_ms = now_ms() + ACCEPT_BACKOFF_MS;
+		return;
+	}
+}
+
+/* Ends an accept pause, and lets go of the listening socket when the
+ * server is about to close it. */
+static void
+worker_listen_update(struct worker *w)
+{
+	struct server *s = w->srv;
+
+	if (atomic_load(&s->unlisten)) {
+		if (w->unlisten_seen)
+			return;
+		if (w->listening && worker_listen(w, false) != ERR_OK)
+			log_error_errno("event=unlisten worker=%u", w->index);
+		w->accept_resume_ms = 0;
+		w->unlisten_seen = true;
+		atomic_fetch_add(&s->unlistened, 1);
+		return;
+	}
+	if (w->accept_resume_ms != 0 && now_ms() >= w->accept_resume_ms) {
+		w->accept_resume_ms = 0;
+		if (worker_listen(w, true) != ERR_OK)
+			log_error_errno("event=listen worker=%u", w->index);
+	}
+}
+
+/* Before the stopping thread takes the socket over: every worker has
+ * let go of it, so none can accept on a closed descriptor. */
+static void
+workers_unlisten(struct server *s)
+{
+	atomic_store(&s->unlisten, true);
+	for (unsigned i = 0; i < s->started; i++)
+		worker_wake(&s->workers[i]);
+	while (atomic_load(&s->unlistened) < s->started)
+		poll(NULL, 0, 1);
+}
+
+/* ---- accepting while stopping ---- */
 
 /*
  * Accepts until the backlog is empty. Returns false when accepting must
@@ -539,43 +668,24 @@ accept_batch(struct server *s)
 	}
 }
 
-static enum err
-listen_interest(struct server *s, uint32_t events)
-{
-	struct epoll_event ev = {.events = events, .data.fd = 1};
-
-	return epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->cfg.listener->fd, &ev) < 0
-	               ? ERR_IO
-	               : ERR_OK;
-}
-
-/* The accepting loop: until the stop event, with a pause after a failed
- * accept. */
+/* Puts the listening socket in every worker's set, then waits for the
+ * stop event. */
 static enum err
 accept_loop(struct server *s)
 {
-	struct epoll_event ev[2];
-	bool paused = false;
+	struct epoll_event ev;
 	int n;
 
+	for (unsigned i = 0; i < s->started; i++) {
+		if (worker_listen(&s->workers[i], true) != ERR_OK)
+			return ERR_IO;
+	}
 	for (;;) {
-		n = epoll_wait(s->epfd, ev, 2, paused ? ACCEPT_BACKOFF_MS : -1);
+		n = epoll_wait(s->epfd, &ev, 1, -1);
 		if (n < 0 && errno != EINTR)
 			return ERR_IO;
-		if (n == 0 && paused) {
-			paused = false;
-			if (listen_interest(s, EPOLLIN) != ERR_OK)
-				return ERR_IO;
-		}
-		for (int i = 0; i < n; i++) {
-			if (ev[i].data.fd == 0)
-				return ERR_OK;
-			if (!paused && !accept_batch(s)) {
-				paused = true;
-				if (listen_interest(s, 0) != ERR_OK)
-					return ERR_IO;
-			}
-		}
+		if (n > 0)
+			return ERR_OK;
 	}
 }
 
@@ -607,6 +717,7 @@ static void
 server_drain(struct server *s)
 {
 	listener_unlink(s->cfg.listener);
+	workers_unlisten(s);
 	accept_until_quiet(s);
 	listener_close(s->cfg.listener);
 	atomic_store(&s->stopping, true);
@@ -650,14 +761,12 @@ static enum err
 server_setup(struct server *s)
 {
 	struct epoll_event stop = {.events = EPOLLIN, .data.fd = 0};
-	struct epoll_event lis = {.events = EPOLLIN, .data.fd = 1};
 	enum err e;
 
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->epfd < 0 || s->stop_fd < 0 ||
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stop_fd, &stop) < 0 ||
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->cfg.listener->fd, &lis) < 0)
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->stop_fd, &stop) < 0)
 		return ERR_IO;
 	s->workers = calloc(s->cfg.workers, sizeof(*s->workers));
 	if (s->workers == NULL)
@@ -693,9 +802,12 @@ server_create(const struct server_config *cfg, struct server **out)
 	if (s->cfg.max_request_bytes == 0)
 		s->cfg.max_request_bytes = WIRE_MAX_REQUEST;
 	s->epfd = s->stop_fd = -1;
-	s->last_limit_log_ms = INT64_MIN / 2;
+	atomic_init(&s->last_limit_log_ms, INT64_MIN / 2);
+	atomic_init(&s->next_id, 0);
 	atomic_init(&s->open_conns, 0);
 	atomic_init(&s->stopping, false);
+	atomic_init(&s->unlisten, false);
+	atomic_init(&s->unlistened, 0);
 	if ((e = server_setup(s)) != ERR_OK) {
 		server_free(s);
 		return e;
