@@ -149,7 +149,7 @@ aesmd_conf_load(const char *path, bool required, struct aesmd_conf *c)
 	if (e == ERR_IO && errno == ENOENT && !required)
 		return ERR_OK;
 	if (e != ERR_OK) {
-		log_error_errno("event=aesmd_conf_load path=%s err=%s", path,
+		log_error_errno("event=aesmd_conf_load path=%s status=%s", path,
 		                err_str(e));
 		return e;
 	}

@@ -218,7 +218,7 @@ policy_load(const char *path, struct policy **out)
 
 	e = file_read_all(path, POLICY_MAX_FILE, &text, &len);
 	if (e != ERR_OK) {
-		log_error_errno("event=policy_load path=%s err=%s", path,
+		log_error_errno("event=policy_load path=%s status=%s", path,
 		                err_str(e));
 		return e;
 	}
