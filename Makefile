@@ -11,7 +11,7 @@ CMAKE_FLAGS += -DSQH_WERROR=ON
 endif
 
 .PHONY: all deps test-deps build asan run test unit-test asan-test lint clean \
-	e2e
+	e2e fuzz
 
 all: build
 
@@ -43,6 +43,20 @@ run: build
 test: test-deps asan build
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Every libFuzzer target for FUZZ_SECONDS each (CI runs them for a few
+# seconds), in a build directory of its own so that `make test` keeps its
+# short runs. A crash fails the run; its input is saved in the target's
+# work directory under $(FUZZ_BUILD)/tests and belongs in its seed corpus
+# once fixed.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 600
+fuzz: test-deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang \
+		-DSQH_SANITIZE=ON -DSQH_FUZZ=ON \
+		-DSQH_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cd $(FUZZ_BUILD) && ctest --output-on-failure -L fuzz -j $(JOBS)
 
 lint:
 	scripts/lint

@@ -21,6 +21,12 @@ else()
   list(APPEND SQH_HARDENING -D_FORTIFY_SOURCE=3)
 endif()
 
+if(SQH_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
+  # Coverage feedback from the code under test, not only from the fuzz
+  # harnesses; libFuzzer itself is linked into the fuzz targets only.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 add_compile_definitions(_GNU_SOURCE)
 
 # sqh_target_defaults(TARGET): picky warnings and hardening for our own code.
