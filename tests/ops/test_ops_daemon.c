@@ -1,0 +1,634 @@
+/*
+ * The real sgx-quote-helper with the operator's features on: an enclave
+ * policy that refuses one simulated enclave and serves another, changed by
+ * SIGHUP while a load runs (no request of the load may fail), a policy
+ * file that does not load (the old one stays), the metrics endpoint
+ * scraped during and after the load and checked against what the test
+ * did, JSON log lines that parse and name the peer, no report or quote
+ * bytes in a debug log, and socket activation with readiness messages as
+ * systemd does them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <openssl/rand.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "backends/sim_report.h"
+#include "common/file.h"
+#include "common/hex.h"
+#include "common/keyid.h"
+#include "testlib.h"
+#include "wire/wire.h"
+
+#define DAEMON SQH_BINARY_DIR "/bin/sgx-quote-helper"
+
+#define MR_A "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+#define MR_B "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+
+struct env {
+	char *dir;
+	char socket[256], state[256], log[256], metrics[256], policy[256];
+	pid_t pid;
+};
+
+static void
+env_paths(struct env *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->dir = temp_dir();
+	snprintf(e->socket, sizeof(e->socket), "%s/run/aesm.socket", e->dir);
+	snprintf(e->state, sizeof(e->state), "%s/state", e->dir);
+	snprintf(e->log, sizeof(e->log), "%s/daemon.log", e->dir);
+	snprintf(e->metrics, sizeof(e->metrics), "%s/metrics.sock", e->dir);
+	snprintf(e->policy, sizeof(e->policy), "%s/policy.json", e->dir);
+}
+
+/* In the child: stdout and stderr to the log, then the daemon (exec
+ * takes mutable strings, so they are copied). */
+static void
+child_exec(const struct env *e, const char *const *argv)
+{
+	int fd = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	char *args[32] = {0};
+
+	for (size_t i = 0; argv[i] != NULL && i < 31; i++)
+		args[i] = strdup(argv[i]);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	execv(DAEMON, args);
+	_exit(127);
+}
+
+static void
+wait_connectable(const char *path)
+{
+	for (int i = 0; i < 500; i++) {
+		int fd = raw_connect(path);
+
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		usleep(20000);
+	}
+	fail_msg("nothing answers on %s", path);
+}
+
+static int
+term_status(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void
+write_policy(const struct env *e, const char *json)
+{
+	assert_int_equal(file_write_atomic(e->policy, json, strlen(json), 0600),
+	                 ERR_OK);
+}
+
+static char *
+read_log(const struct env *e)
+{
+	uint8_t *text;
+	size_t len;
+
+	assert_int_equal(file_read_all(e->log, 16 << 20, &text, &len), ERR_OK);
+	return (char *)text;
+}
+
+/* Waits (5 s at most) for the log to contain needle. */
+static void
+wait_log(const struct env *e, const char *needle)
+{
+	for (int i = 0; i < 250; i++) {
+		char *text = read_log(e);
+		bool found = strstr(text, needle) != NULL;
+
+		free(text);
+		if (found)
+			return;
+		usleep(20000);
+	}
+	fail_msg("no '%s' in the log", needle);
+}
+
+/* ---- protocol ---- */
+
+static Aesm__Message__Response *
+ask(const char *socket, unsigned field, const struct pb *inner)
+{
+	struct pb body = {0}, framed;
+	Aesm__Message__Response *res;
+	uint8_t *r;
+	size_t got;
+
+	pb_wrap(&body, field, inner);
+	pb_frame(&framed, &body);
+	r = raw_exchange(socket, framed.data, framed.len, &got);
+	if (r == NULL || got <= 4) {
+		free(r);
+		return NULL;
+	}
+	res = wire_response_decode(r + 4, got - 4);
+	free(r);
+	return res;
+}
+
+static void
+qe_target_info(const struct env *e, sgx_target_info_t *ti)
+{
+	sgx_att_key_id_ext_t key;
+	struct pb in = {0};
+	Aesm__Message__Response *res;
+
+	keyid_default_ecdsa(&key);
+	pb_bytes(&in, 1, &key, sizeof(key));
+	pb_uint(&in, 3, 1);
+	pb_uint(&in, 4, 32);
+	res = ask(e->socket, 15, &in);
+	assert_non_null(res);
+	assert_non_null(res->initquoteexres);
+	assert_int_equal(res->initquoteexres->errorcode, 0);
+	assert_int_equal(res->initquoteexres->target_info.len, sizeof(*ti));
+	memcpy(ti, res->initquoteexres->target_info.data, sizeof(*ti));
+	wire_response_free(res);
+}
+
+/* A report of a simulated enclave with MRENCLAVE all mre, random data. */
+static void
+enclave_report(const struct env *e, const sgx_target_info_t *ti, uint8_t mre,
+               sgx_report_t *report)
+{
+	uint8_t cpu_key[SIM_REPORT_KEY_SIZE];
+	sgx_report_body_t body;
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/run/sim-report.key", e->dir);
+	assert_int_equal(sim_report_key_load(path, cpu_key), ERR_OK);
+	memset(&body, 0, sizeof(body));
+	memset(body.mr_enclave.m, mre, sizeof(body.mr_enclave.m));
+	memset(body.mr_signer.m, 0x5e, sizeof(body.mr_signer.m));
+	body.isv_prod_id = 4;
+	assert_int_equal(
+	        RAND_bytes(body.report_data.d, sizeof(body.report_data.d)), 1);
+	assert_int_equal(sim_report_make(cpu_key, ti, &body, report), ERR_OK);
+}
+
+/* GetQuoteEx; the errorCode, or -1 when the connection failed. When
+ * quote is not NULL the quote is copied there (cap bytes). */
+static long
+quote_code(const char *socket, const sgx_report_t *report, uint8_t *quote,
+           size_t cap)
+{
+	sgx_att_key_id_ext_t key;
+	struct pb in = {0};
+	Aesm__Message__Response *res;
+	long code;
+
+	keyid_default_ecdsa(&key);
+	pb_bytes(&in, 1, report, sizeof(*report));
+	pb_bytes(&in, 2, &key, sizeof(key));
+	pb_uint(&in, 4, 16384);
+	res = ask(socket, 17, &in);
+	if (res == NULL || res->getquoteexres == NULL) {
+		wire_response_free(res);
+		return -1;
+	}
+	code = res->getquoteexres->errorcode;
+	if (quote != NULL && code == 0) {
+		assert_true(res->getquoteexres->quote.len >= cap);
+		memcpy(quote, res->getquoteexres->quote.data, cap);
+	}
+	wire_response_free(res);
+	return code;
+}
+
+/* ---- metrics ---- */
+
+static char *
+scrape(const char *path, const char *target)
+{
+	char req[128];
+	uint8_t *r;
+	size_t got;
+	char *text;
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n\r\n",
+	         target);
+	r = raw_exchange(path, req, strlen(req), &got);
+	assert_non_null(r);
+	text = malloc(got + 1);
+	assert_non_null(text);
+	memcpy(text, r, got);
+	text[got] = '\0';
+	free(r);
+	return text;
+}
+
+/* The value of the sample whose name and labels are exactly series. */
+static long
+sample(const char *text, const char *series)
+{
+	char needle[256];
+	const char *p;
+
+	snprintf(needle, sizeof(needle), "\n%s ", series);
+	p = strstr(text, needle);
+	if (p == NULL)
+		return 0;
+	return strtol(p + strlen(needle), NULL, 10);
+}
+
+#define Q_OK "sgx_quote_helper_requests_total{kind=\"GetQuoteEx\",code=\"0\"}"
+#define Q_REFUSED \
+	"sgx_quote_helper_requests_total{kind=\"GetQuoteEx\",code=\"3\"}"
+
+/* ---- the load ---- */
+
+struct load {
+	const char *socket;
+	sgx_report_t report;
+	atomic_bool stop;
+	atomic_long ok, failed;
+	pthread_t thread;
+};
+
+static void *
+load_main(void *arg)
+{
+	struct load *l = arg;
+
+	while (!atomic_load(&l->stop)) {
+		if (quote_code(l->socket, &l->report, NULL, 0) == 0)
+			atomic_fetch_add(&l->ok, 1);
+		else
+			atomic_fetch_add(&l->failed, 1);
+	}
+	return NULL;
+}
+
+static void
+daemon_start_policy(struct env *e)
+{
+	const char *argv[] = {DAEMON,      "--socket",
+	                      e->socket,   "--state-dir",
+	                      e->state,    "--workers",
+	                      "2",         "--policy",
+	                      e->policy,   "--log-format",
+	                      "json",      "--log-level",
+	                      "debug",     "--metrics-listen",
+	                      e->metrics,  "--aesmd-conf",
+	                      "/dev/null", NULL};
+
+	e->pid = fork();
+	assert_true(e->pid >= 0);
+	if (e->pid == 0)
+		child_exec(e, argv);
+	wait_connectable(e->socket);
+	wait_connectable(e->metrics);
+}
+
+/* Every line is one JSON object; request lines name our pid and uid. */
+static void
+check_json_log(const struct env *e, long *requests)
+{
+	char *text = read_log(e), *line, *save = NULL;
+	json_error_t err;
+
+	*requests = 0;
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		json_t *o = json_loads(line, 0, &err), *v;
+
+		if (o == NULL)
+			fail_msg("not JSON: %s (%s)", line, err.text);
+		assert_non_null(json_object_get(o, "ts"));
+		assert_non_null(json_object_get(o, "level"));
+		v = json_object_get(o, "event");
+		if (v != NULL && strcmp(json_string_value(v), "request") == 0) {
+			assert_true(json_is_integer(json_object_get(o, "req")));
+			assert_int_equal(
+			        json_integer_value(json_object_get(o, "pid")),
+			        getpid());
+			assert_int_equal(
+			        json_integer_value(json_object_get(o, "uid")),
+			        getuid());
+			assert_non_null(json_object_get(o, "container"));
+			assert_non_null(json_object_get(o, "pod"));
+			(*requests)++;
+		}
+		json_decref(o);
+	}
+	free(text);
+}
+
+/* Neither the report nor the quote shows up in the log, in any case. */
+static void
+check_no_secrets(const struct env *e, const sgx_report_t *report,
+                 const uint8_t *quote, size_t quote_len)
+{
+	char hex[2 * 64 + 1], upper[2 * 64 + 1];
+	char *text = read_log(e);
+
+	hex_encode(report->body.report_data.d, 64, hex);
+	hex_encode_upper(report->body.report_data.d, 64, upper);
+	assert_null(strstr(text, hex));
+	assert_null(strstr(text, upper));
+	hex_encode(report->mac, 16, hex);
+	assert_null(strstr(text, hex));
+	/* The quote's signature, after the 432-byte header and body and
+	 * the 4-byte signature length. */
+	assert_true(quote_len >= 436 + 64);
+	hex_encode(quote + 436, 32, hex);
+	hex_encode_upper(quote + 436, 32, upper);
+	assert_null(strstr(text, hex));
+	assert_null(strstr(text, upper));
+	free(text);
+}
+
+static void
+test_policy_reload_metrics_logs(void **state)
+{
+	struct load load = {0};
+	sgx_target_info_t ti;
+	sgx_report_t a, b;
+	uint8_t quote[600];
+	long requests, refused = 0, b_ok = 0, during;
+	struct env e;
+	char *m;
+	int i;
+
+	(void)state;
+	env_paths(&e);
+	write_policy(&e, "{\"allow\": [{\"mrenclave\": \"" MR_A "\"}]}");
+	daemon_start_policy(&e);
+	qe_target_info(&e, &ti);
+	enclave_report(&e, &ti, 0xa1, &a);
+	enclave_report(&e, &ti, 0xb2, &b);
+
+	/* Inside the policy: served; outside: refused with 3, named. */
+	assert_int_equal(quote_code(e.socket, &a, quote, sizeof(quote)), 0);
+	assert_int_equal(quote_code(e.socket, &b, NULL, 0), 3);
+	refused++;
+	wait_log(&e, "\"mrenclave\":\"" MR_B "\"");
+
+	/* SIGHUP under load: B becomes allowed, A never fails. */
+	load.socket = e.socket;
+	load.report = a;
+	assert_int_equal(pthread_create(&load.thread, NULL, load_main, &load),
+	                 0);
+	usleep(200000);
+	m = scrape(e.metrics, "/metrics");
+	during = sample(m, Q_OK);
+	free(m);
+	assert_true(during >= 1);
+	write_policy(&e, "{\"allow\": [{\"mrenclave\": \"" MR_A "\"},"
+	                 " {\"mrenclave\": \"" MR_B "\"}]}");
+	assert_int_equal(kill(e.pid, SIGHUP), 0);
+	for (i = 0; i < 250; i++) {
+		long code = quote_code(e.socket, &b, NULL, 0);
+
+		if (code == 0) {
+			b_ok++;
+			break;
+		}
+		assert_int_equal(code, 3);
+		refused++;
+		usleep(20000);
+	}
+	assert_int_equal(b_ok, 1);
+
+	/* A policy that does not load leaves the last good one. */
+	write_policy(&e, "{\"allow\": [{\"mrenclave\": \"nothex\"}]}");
+	assert_int_equal(kill(e.pid, SIGHUP), 0);
+	wait_log(&e, "policy_reload_failed");
+	assert_int_equal(quote_code(e.socket, &b, NULL, 0), 0);
+	b_ok++;
+	usleep(200000);
+	atomic_store(&load.stop, true);
+	pthread_join(load.thread, NULL);
+	assert_int_equal(atomic_load(&load.failed), 0);
+	assert_true(atomic_load(&load.ok) > 0);
+
+	/* The counters say exactly what the test did. */
+	m = scrape(e.metrics, "/metrics");
+	assert_non_null(strstr(m, "HTTP/1.1 200 OK\r\n"));
+	assert_true(sample(m, Q_OK) >= during);
+	assert_int_equal(sample(m, Q_OK), 1 + atomic_load(&load.ok) + b_ok);
+	assert_int_equal(sample(m, Q_REFUSED), refused);
+	assert_int_equal(sample(m, "sgx_quote_helper_requests_total{kind=\""
+	                           "InitQuoteEx\",code=\"0\"}"),
+	                 1);
+	assert_int_equal(sample(m, "sgx_quote_helper_policy_refusals_total"),
+	                 refused);
+	assert_int_equal(sample(m, "sgx_quote_helper_policy_reloads_total{"
+	                           "result=\"ok\"}"),
+	                 1);
+	assert_int_equal(sample(m, "sgx_quote_helper_policy_reloads_total{"
+	                           "result=\"failed\"}"),
+	                 1);
+	assert_int_equal(sample(m, "sgx_quote_helper_request_duration_seconds_"
+	                           "count{kind=\"GetQuoteEx\"}"),
+	                 sample(m, Q_OK) + refused);
+	assert_int_equal(sample(m, "sgx_quote_helper_requests_in_flight"), 0);
+	assert_non_null(strstr(m, "\nsgx_quote_helper_attestation_key_age_"
+	                          "seconds "));
+	free(m);
+	m = scrape(e.metrics, "/other");
+	assert_non_null(strstr(m, "HTTP/1.1 404 "));
+	free(m);
+
+	assert_int_equal(term_status(e.pid), 0);
+	check_json_log(&e, &requests);
+	/* Refusals past the first may be held back by the rate limit. */
+	assert_true(requests >= 1 + atomic_load(&load.ok) + b_ok + 1);
+	check_no_secrets(&e, &a, quote, sizeof(quote));
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
+/* A policy file that does not load stops the daemon at start. */
+static void
+test_bad_policy_at_start(void **state)
+{
+	struct env e;
+	int status;
+
+	(void)state;
+	env_paths(&e);
+	write_policy(&e, "{\"allow\": [{\"mrenclave\": \"" MR_A "\"}], "
+	                 "\"allow_debug\": \"yes\"}");
+	const char *argv[] = {DAEMON,      "--socket", e.socket, "--state-dir",
+	                      e.state,     "--policy", e.policy, "--aesmd-conf",
+	                      "/dev/null", NULL};
+
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec(&e, argv);
+	assert_int_equal(waitpid(e.pid, &status, 0), e.pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	wait_log(&e, "event=policy_load");
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
+/* ---- socket activation ---- */
+
+static int
+unix_socket(int type, const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* Waits for a notification datagram and checks that it says what. */
+static void
+expect_notify(int fd, const char *what)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char msg[256];
+	ssize_t n;
+
+	assert_int_equal(poll(&p, 1, 10000), 1);
+	n = recv(fd, msg, sizeof(msg) - 1, 0);
+	assert_true(n > 0);
+	msg[n] = '\0';
+	if (strstr(msg, what) == NULL)
+		fail_msg("notification '%s' lacks %s", msg, what);
+}
+
+/* As systemd: the listening socket as fd 3, LISTEN_FDS=1 and LISTEN_PID
+ * set to the service's pid (the child's, kept across exec). */
+static void
+spawn_activated(struct env *e, int lfd, const char *notify)
+{
+	const char *argv[] = {DAEMON,        "--socket", e->socket,
+	                      "--state-dir", e->state,   "--aesmd-conf",
+	                      "/dev/null",   NULL};
+	char pid[32];
+
+	e->pid = fork();
+	assert_true(e->pid >= 0);
+	if (e->pid != 0)
+		return;
+	/* dup2 onto itself would leave close-on-exec set. */
+	if (lfd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(lfd, 3) < 0)
+		_exit(126);
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	setenv("LISTEN_FDS", "1", 1);
+	setenv("LISTEN_PID", pid, 1);
+	setenv("NOTIFY_SOCKET", notify, 1);
+	child_exec(e, argv);
+}
+
+static void
+test_socket_activation(void **state)
+{
+	Aesm__Message__Response *res;
+	char notify[300], rundir[300];
+	struct pb in = {0};
+	struct stat st;
+	int lfd, nfd;
+	struct env e;
+
+	(void)state;
+	env_paths(&e);
+	snprintf(rundir, sizeof(rundir), "%s/run", e.dir);
+	snprintf(notify, sizeof(notify), "%s/notify.sock", e.dir);
+	assert_int_equal(mkdir(rundir, 0755), 0);
+	lfd = unix_socket(SOCK_STREAM, e.socket);
+	assert_int_equal(listen(lfd, 16), 0);
+	nfd = unix_socket(SOCK_DGRAM, notify);
+
+	spawn_activated(&e, lfd, notify);
+	close(lfd);
+	expect_notify(nfd, "READY=1");
+	res = ask(e.socket, 21, &in);
+	assert_non_null(res);
+	assert_non_null(res->getsupportedattkeyidnumres);
+	assert_int_equal(res->getsupportedattkeyidnumres->errorcode, 0);
+	wire_response_free(res);
+	wait_log(&e, "event=socket_activated");
+
+	assert_int_equal(kill(e.pid, SIGTERM), 0);
+	expect_notify(nfd, "STOPPING=1");
+	assert_int_equal(waitpid(e.pid, NULL, 0), e.pid);
+	/* The socket unit owns the path: it is left in place. */
+	assert_int_equal(lstat(e.socket, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	close(nfd);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
+/* Activation meant for another process is not taken. */
+static void
+test_socket_activation_other_pid(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_paths(&e);
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0) {
+		const char *args[] = {DAEMON,        "--socket", e.socket,
+		                      "--state-dir", e.state,    "--aesmd-conf",
+		                      "/dev/null",   NULL};
+
+		setenv("LISTEN_FDS", "1", 1);
+		setenv("LISTEN_PID", "1", 1);
+		child_exec(&e, args);
+	}
+	/* It binds its own socket instead. */
+	wait_connectable(e.socket);
+	assert_int_equal(term_status(e.pid), 0);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_policy_reload_metrics_logs),
+	        cmocka_unit_test(test_bad_policy_at_start),
+	        cmocka_unit_test(test_socket_activation),
+	        cmocka_unit_test(test_socket_activation_other_pid),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
