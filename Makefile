@@ -11,7 +11,7 @@ CMAKE_FLAGS += -DSQH_WERROR=ON
 endif
 
 .PHONY: all deps test-deps build asan run test unit-test asan-test lint clean \
-	e2e fuzz
+	e2e bench fuzz
 
 all: build
 
@@ -67,6 +67,11 @@ lint:
 e2e:
 	@scripts/install-deps e2e
 	tests/deploy/podman-e2e.sh $(CURDIR)
+
+# Quote throughput, latency and memory against this machine's own ECDSA
+# sign rate; writes bench/RESULTS.md. About a minute; not part of test.
+bench: build
+	bench/run $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -275,14 +275,15 @@ sig_der_to_raw(const uint8_t *der, size_t len, uint8_t sig[static SIM_SIG_SIZE])
 
 /* Signs a SHA-256 digest with an initialised signing context. */
 static enum err
-sign_digest(EVP_PKEY_CTX *ctx, const void *msg, size_t len,
-            uint8_t sig[static SIM_SIG_SIZE])
+sign_digest(EVP_PKEY_CTX *ctx, const EVP_MD *sha256, const void *msg,
+            size_t len, uint8_t sig[static SIM_SIG_SIZE])
 {
 	uint8_t digest[SHA256_DIGEST_LENGTH];
 	uint8_t der[80];
 	size_t der_len = sizeof(der);
 
-	SHA256(msg, len, digest);
+	if (EVP_Digest(msg, len, digest, NULL, sha256, NULL) != 1)
+		return ERR_CRYPTO;
 	if (EVP_PKEY_sign(ctx, der, &der_len, digest, sizeof(digest)) != 1)
 		return ERR_CRYPTO;
 	return sig_der_to_raw(der, der_len, sig);
@@ -296,7 +297,7 @@ sim_pki_sign(EVP_PKEY *key, const void *msg, size_t len,
 	enum err e = ERR_CRYPTO;
 
 	if (ctx != NULL && EVP_PKEY_sign_init(ctx) == 1)
-		e = sign_digest(ctx, msg, len, sig);
+		e = sign_digest(ctx, EVP_sha256(), msg, len, sig);
 	EVP_PKEY_CTX_free(ctx);
 	return e;
 }
@@ -315,8 +316,11 @@ sim_pki_pub_xy(EVP_PKEY *key, uint8_t xy[static 64])
 	return ERR_OK;
 }
 
+/* Per quote, the context is duplicated from proto and SHA-256 is the one
+ * fetched here: OpenSSL would otherwise look both up by name each time. */
 struct sim_signer {
 	EVP_PKEY_CTX *proto;
+	EVP_MD *sha256;
 };
 
 enum err
@@ -327,7 +331,9 @@ sim_signer_new(EVP_PKEY *key, struct sim_signer **out)
 	if (s == NULL)
 		return ERR_NOMEM;
 	s->proto = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
-	if (s->proto == NULL || EVP_PKEY_sign_init(s->proto) != 1) {
+	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (s->proto == NULL || s->sha256 == NULL ||
+	    EVP_PKEY_sign_init(s->proto) != 1) {
 		sim_signer_free(s);
 		return ERR_CRYPTO;
 	}
@@ -344,7 +350,7 @@ sim_signer_sign(struct sim_signer *s, const void *msg, size_t len,
 
 	if (ctx == NULL)
 		return ERR_CRYPTO;
-	e = sign_digest(ctx, msg, len, sig);
+	e = sign_digest(ctx, s->sha256, msg, len, sig);
 	EVP_PKEY_CTX_free(ctx);
 	return e;
 }
@@ -355,5 +361,6 @@ sim_signer_free(struct sim_signer *s)
 	if (s == NULL)
 		return;
 	EVP_PKEY_CTX_free(s->proto);
+	EVP_MD_free(s->sha256);
 	free(s);
 }
