@@ -49,7 +49,8 @@ struct options {
 	unsigned max_ms; /* 0: latency not checked */
 	unsigned max_errors;
 	unsigned rss_slack_mb;
-	long pid; /* daemon, for its RSS; 0: not sampled */
+	unsigned rss_max_mb; /* 0: no absolute bound */
+	long pid;            /* daemon, for its RSS; 0: not sampled */
 	bool hostile;
 };
 
@@ -490,6 +491,7 @@ options_parse(int argc, char **argv)
 	        {"max-ms", required_argument, NULL, 'm'},
 	        {"max-errors", required_argument, NULL, 'e'},
 	        {"rss-slack-mb", required_argument, NULL, 'r'},
+	        {"rss-max-mb", required_argument, NULL, 'x'},
 	        {"pid", required_argument, NULL, 'p'},
 	        {"hostile", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -519,6 +521,9 @@ options_parse(int argc, char **argv)
 			break;
 		case 'r':
 			opt.rss_slack_mb = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'x':
+			opt.rss_max_mb = (unsigned)strtoul(optarg, NULL, 10);
 			break;
 		case 'p':
 			opt.pid = strtol(optarg, NULL, 10);
@@ -573,6 +578,11 @@ report(struct client *cl, const struct rss *rss)
 		fprintf(stderr, "FAIL: daemon RSS not bounded\n");
 		rc = 1;
 	}
+	if (opt.rss_max_mb > 0 && rss->peak > (long)opt.rss_max_mb * 1024) {
+		fprintf(stderr, "FAIL: daemon RSS %ld KiB, over %u MiB\n",
+		        rss->peak, opt.rss_max_mb);
+		rc = 1;
+	}
 	return rc;
 }
 
@@ -586,7 +596,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: harden_load --socket PATH --key FILE "
 		                "[--clients N] [--seconds S] [--max-ms MS] "
 		                "[--max-errors N] [--hostile --pid PID "
-		                "[--rss-slack-mb N]]\n");
+		                "[--rss-slack-mb N] [--rss-max-mb N]]\n");
 		return 2;
 	}
 	if (sim_report_key_load(opt.key_path, cpu_key) != ERR_OK) {
