@@ -14,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cursor.h"
 #include "common/log.h"
+#include "common/size.h"
 #include "daemon/dispatch.h"
 #include "daemon/metrics.h"
 #include "daemon/reqlog.h"
@@ -82,6 +84,8 @@ struct worker {
 	bool listening;
 	bool unlisten_seen;
 	int64_t accept_resume_ms;
+	/* The first read of each connection: the whole request, usually. */
+	uint8_t scratch[WIRE_LEN_SIZE + WIRE_MAX_REQUEST];
 };
 
 struct server {
@@ -230,6 +234,45 @@ conn_start_body(struct worker *w, struct conn *c)
 	return CONN_WAIT_READ;
 }
 
+/*
+ * The first read of a connection takes whatever has arrived, usually the
+ * whole request, into the worker's scratch buffer: one system call where
+ * reading the length and then the body takes two. What it got is moved
+ * into the connection; the usual steps go on from there.
+ */
+static enum conn_wait
+conn_read_first(struct worker *w, struct conn *c)
+{
+	enum conn_wait next;
+	struct cursor cur;
+	ssize_t n;
+	size_t take;
+
+	do
+		n = recv(c->fd, w->scratch, sizeof(w->scratch), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return CONN_WAIT_READ;
+	if (n <= 0) {
+		c->outcome = n == 0 ? "peer_closed" : "read_error";
+		return CONN_FINISHED;
+	}
+	cursor_init(&cur, w->scratch, (size_t)n);
+	take = size_min(cursor_remaining(&cur), sizeof(c->prefix));
+	if (cursor_copy(&cur, c->prefix, take) != ERR_OK)
+		return CONN_FINISHED;
+	c->got = take;
+	if (c->got < sizeof(c->prefix))
+		return CONN_WAIT_READ;
+	if ((next = conn_start_body(w, c)) != CONN_WAIT_READ)
+		return next;
+	take = size_min(cursor_remaining(&cur), c->body_len);
+	if (cursor_copy(&cur, c->body, take) != ERR_OK)
+		return CONN_FINISHED;
+	c->got = take;
+	return CONN_WAIT_READ;
+}
+
 static enum conn_wait
 conn_dispatch(struct worker *w, struct conn *c)
 {
@@ -284,6 +327,13 @@ conn_advance(struct worker *w, struct conn *c)
 	for (;;) {
 		switch (c->state) {
 		case CONN_READ_LEN:
+			if (c->got == 0) {
+				next = conn_read_first(w, c);
+				if (next != CONN_WAIT_READ ||
+				    c->state == CONN_READ_LEN)
+					return next;
+				break;
+			}
 			next = conn_read(c, c->prefix, sizeof(c->prefix));
 			if (next != CONN_WAIT_READ ||
 			    c->got < sizeof(c->prefix))
