@@ -23,6 +23,9 @@ daemon=$build/bin/sgx-quote-helper
 [ -x "$daemon" ] || daemon=/bin/true
 name=sgx-quote-helper.service
 sed "s#/usr/local/bin/sgx-quote-helper#$daemon#" "$unit" >"$tmp/$name"
+# The socket unit the service requires, beside it.
+socket_unit=$src/deploy/systemd/sgx-quote-helper.socket
+cp "$socket_unit" "$tmp/sgx-quote-helper.socket"
 
 # Any message is a finding: verify warns about unknown keys and bad values
 # but still exits 0.
@@ -48,11 +51,19 @@ tail -1 "$tmp/security.txt"
 for line in RuntimeDirectory=aesmd RuntimeDirectoryPreserve=yes \
 	StateDirectory=sgx-quote-helper ProtectSystem=strict \
 	DevicePolicy=closed Restart=on-failure NoNewPrivileges=yes \
-	CapabilityBoundingSet= Type=simple; do
+	CapabilityBoundingSet= Type=notify; do
 	grep -qx "$line" "$unit" || fail "missing $line"
 done
 grep -q -- '--socket /run/aesmd/aesm.socket' "$unit" ||
 	fail "socket is not /run/aesmd/aesm.socket"
+grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" ||
+	fail "no ExecReload sending SIGHUP"
+# Socket activation: the socket unit listens on the service's path.
+verify_quiet "$tmp/sgx-quote-helper.socket" || fail "verify of the socket"
+grep -qx 'ListenStream=/run/aesmd/aesm.socket' "$socket_unit" ||
+	fail "socket unit does not listen on /run/aesmd/aesm.socket"
+grep -qx 'Service=sgx-quote-helper.service' "$socket_unit" ||
+	fail "socket unit does not name the service"
 devices=$(sed -n 's/^DeviceAllow=\([^ ]*\) .*/\1/p' "$unit")
 [ -n "$devices" ] || fail "no DeviceAllow"
 for d in $devices; do
