@@ -9,7 +9,9 @@
 #include "metrics.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -376,6 +378,22 @@ http_setup(struct metrics_http *m, const char *listen_addr)
 	return ERR_OK;
 }
 
+/* The TCP port bound (useful with port 0), or 0 for a Unix socket. */
+static int
+http_bound_port(const struct metrics_http *m)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(m->listen_fd, (struct sockaddr *)&ss, &len) < 0)
+		return 0;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return 0;
+}
+
 static void
 http_free(struct metrics_http *m)
 {
@@ -409,7 +427,8 @@ metrics_http_start(const char *listen_addr, struct metrics_http **out)
 		http_free(m);
 		return e;
 	}
-	log_info("event=metrics_listening listen=%s", listen_addr);
+	log_info("event=metrics_listening listen=%s port=%d", listen_addr,
+	         http_bound_port(m));
 	*out = m;
 	return ERR_OK;
 }

@@ -16,7 +16,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <openssl/rand.h>
 #include <poll.h>
 #include <pthread.h>
@@ -498,6 +500,98 @@ test_bad_policy_at_start(void **state)
 	free(e.dir);
 }
 
+/* One exchange with the metrics endpoint over TCP on 127.0.0.1. */
+static char *
+tcp_exchange(int port, const char *req, size_t len)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons((uint16_t)port),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	uint8_t *r;
+	char *text;
+	size_t got;
+
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (len > 0)
+		assert_int_equal(send(fd, req, len, MSG_NOSIGNAL),
+		                 (ssize_t)len);
+	r = raw_read_all(fd, 5000, &got);
+	close(fd);
+	assert_non_null(r);
+	text = calloc(1, got + 1);
+	assert_non_null(text);
+	memcpy(text, r, got);
+	free(r);
+	return text;
+}
+
+/* The port of the metrics_listening line. */
+static int
+logged_port(const struct env *e)
+{
+	FILE *f = fopen(e->log, "r");
+	char line[1024];
+	const char *p;
+	int port = 0;
+
+	assert_non_null(f);
+	while (port == 0 && fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "event=metrics_listening") != NULL &&
+		    (p = strstr(line, " port=")) != NULL)
+			port = (int)strtol(p + 6, NULL, 10);
+	}
+	fclose(f);
+	return port;
+}
+
+/* The endpoint on TCP: the port bound is logged; GET /metrics, other
+ * paths and methods, an oversized head, a client that sends nothing. */
+static void
+test_metrics_tcp(void **state)
+{
+	const char *argv[] = {DAEMON,        "--socket",     NULL,
+	                      "--state-dir", NULL,           "--metrics-listen",
+	                      "127.0.0.1:0", "--aesmd-conf", "/dev/null",
+	                      NULL};
+	char big[4096], *text; /* the cap exactly: nothing left unread */
+	struct env e;
+	int port;
+
+	(void)state;
+	env_paths(&e);
+	argv[2] = e.socket;
+	argv[4] = e.state;
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec(&e, argv);
+	wait_connectable(e.socket);
+	wait_log(&e, "event=metrics_listening");
+	port = logged_port(&e);
+	assert_true(port > 0);
+
+	text = tcp_exchange(port, "GET /metrics HTTP/1.0\r\n\r\n", 25);
+	assert_non_null(strstr(text, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(text, "\nsgx_quote_helper_build_info{"));
+	free(text);
+	text = tcp_exchange(port, "POST /metrics HTTP/1.1\n\n", 24);
+	assert_non_null(strstr(text, "HTTP/1.1 404 "));
+	free(text);
+	memset(big, 'A', sizeof(big));
+	text = tcp_exchange(port, big, sizeof(big));
+	assert_non_null(strstr(text, "HTTP/1.1 400 "));
+	free(text);
+	text = tcp_exchange(port, "", 0); /* closed after its time */
+	assert_string_equal(text, "");
+	free(text);
+
+	assert_int_equal(term_status(e.pid), 0);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
 /* ---- socket activation ---- */
 
 static int
@@ -625,6 +719,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_policy_reload_metrics_logs),
 	        cmocka_unit_test(test_bad_policy_at_start),
+	        cmocka_unit_test(test_metrics_tcp),
 	        cmocka_unit_test(test_socket_activation),
 	        cmocka_unit_test(test_socket_activation_other_pid),
 	};
