@@ -23,15 +23,16 @@ static const unsigned bucket_us[] = {100,   250,    500,    1000,
 
 /* How a connection ended without a reply, in the server's words. */
 static const char *const outcomes[] = {
-        "replied",       "peer_closed",    "read_error",   "bad_length",
-        "out_of_memory", "not_a_request",  "reply_failed", "write_error",
-        "timeout",       "internal_error", "other",
+        "replied",       "peer_closed",    "read_error",       "bad_length",
+        "out_of_memory", "not_a_request",  "reply_failed",     "write_error",
+        "timeout",       "internal_error", "peer_not_allowed", "other",
 };
 #define OUTCOMES (sizeof(outcomes) / sizeof(outcomes[0]))
 
 static const char *const reject_names[METRICS_REJECT_COUNT] = {
         [METRICS_REJECT_MAX_CONNECTIONS] = "max_connections",
         [METRICS_REJECT_OUT_OF_MEMORY] = "out_of_memory",
+        [METRICS_REJECT_PEER_NOT_ALLOWED] = "peer_not_allowed",
         [METRICS_REJECT_OTHER] = "other",
 };
 
@@ -90,6 +91,9 @@ metrics_conn_closed(const char *outcome)
 			break;
 	}
 	add(&ctr.closed[i], 1);
+	/* The allow lists refuse after accepting, when the peer is known. */
+	if (strcmp(outcomes[i], "peer_not_allowed") == 0)
+		add(&ctr.rejected[METRICS_REJECT_PEER_NOT_ALLOWED], 1);
 	atomic_fetch_sub_explicit(&ctr.open, 1, memory_order_relaxed);
 }
 

@@ -419,6 +419,8 @@ test_metrics_render(void **state)
 	metrics_conn_opened(); /* still open */
 	metrics_conn_rejected(METRICS_REJECT_MAX_CONNECTIONS);
 	metrics_conn_closed("no such outcome");
+	metrics_conn_opened();
+	metrics_conn_closed("peer_not_allowed");
 	buf_init(&b, 0);
 	metrics_render(&b);
 	buf_put_u8(&b, 0);
@@ -442,6 +444,8 @@ test_metrics_render(void **state)
 	                             "replied\"} 4\n"));
 	assert_non_null(strstr(text, "connections_closed_total{outcome=\""
 	                             "other\"} 1\n"));
+	assert_non_null(strstr(text, "connections_rejected_total{reason=\""
+	                             "peer_not_allowed\"} 1\n"));
 	assert_non_null(strstr(text, "build_info{version=\"" SQH_VERSION
 	                             "\",backend=\"sim\"} 1\n"));
 	assert_null(strstr(text, "attestation_key_age_seconds"));
