@@ -125,6 +125,7 @@ usage(FILE *out)
 	        "\n"
 	        "In sim mode the simulated report key is published next "
 	        "to the socket,\nas %s.\n"
+	        "SIGHUP: read the --policy file and aesmd.conf again.\n"
 	        "SIGTERM or SIGINT: stop accepting, finish requests in "
 	        "flight, exit 0.\n",
 	        DEFAULT_SOCKET, DEFAULT_STATE_DIR, SERVER_MAX_WORKERS,
