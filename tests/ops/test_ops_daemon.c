@@ -349,12 +349,14 @@ check_json_log(const struct env *e, long *requests)
 	free(text);
 }
 
-/* Neither the report nor the quote shows up in the log, in any case. */
+/* Neither the report, the quote nor the report key shows up in the log,
+ * in either case. */
 static void
 check_no_secrets(const struct env *e, const sgx_report_t *report,
                  const uint8_t *quote, size_t quote_len)
 {
-	char hex[2 * 64 + 1], upper[2 * 64 + 1];
+	char hex[2 * 64 + 1], upper[2 * 64 + 1], path[300];
+	uint8_t key[SIM_REPORT_KEY_SIZE];
 	char *text = read_log(e);
 
 	hex_encode(report->body.report_data.d, 64, hex);
@@ -362,6 +364,11 @@ check_no_secrets(const struct env *e, const sgx_report_t *report,
 	assert_null(strstr(text, hex));
 	assert_null(strstr(text, upper));
 	hex_encode(report->mac, 16, hex);
+	assert_null(strstr(text, hex));
+	/* Nor the simulated CPU report key the daemon publishes. */
+	snprintf(path, sizeof(path), "%s/run/sim-report.key", e->dir);
+	assert_int_equal(sim_report_key_load(path, key), ERR_OK);
+	hex_encode(key, sizeof(key), hex);
 	assert_null(strstr(text, hex));
 	/* The quote's signature, after the 432-byte header and body and
 	 * the 4-byte signature length. */
