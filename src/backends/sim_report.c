@@ -34,11 +34,20 @@ static const char report_key_label[16] = "SQH-EREPORT-KEY";
 #define KEY_FILE_SIZE (2 * SIM_REPORT_KEY_SIZE + 1)
 
 /*
- * A CMAC context with the cipher set and a placeholder key; each use
- * duplicates it and sets its own key, which spares a cipher fetch per MAC.
+ * A CMAC context with the cipher set and a placeholder key. Each thread
+ * keeps a copy of it and sets its own key for each MAC, which spares a
+ * cipher fetch and a context per MAC; the copy goes when the thread ends.
  */
 static EVP_MAC_CTX *cmac_proto;
 static pthread_once_t cmac_once = PTHREAD_ONCE_INIT;
+static pthread_key_t cmac_thread_key;
+static bool cmac_thread_key_ok;
+
+static void
+cmac_thread_free(void *ctx)
+{
+	EVP_MAC_CTX_free(ctx);
+}
 
 static void
 cmac_proto_init(void)
@@ -54,6 +63,8 @@ cmac_proto_init(void)
 	EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
 
 	EVP_MAC_free(mac);
+	cmac_thread_key_ok =
+	        pthread_key_create(&cmac_thread_key, cmac_thread_free) == 0;
 	if (ctx == NULL)
 		return;
 	if (EVP_MAC_init(ctx, zero_key, sizeof(zero_key), params) != 1) {
@@ -63,22 +74,45 @@ cmac_proto_init(void)
 	cmac_proto = ctx;
 }
 
+/* This thread's CMAC context; a private copy when there is no room to
+ * keep one (*owned: the caller frees it). NULL on failure. */
+static EVP_MAC_CTX *
+cmac_thread_ctx(bool *owned)
+{
+	EVP_MAC_CTX *ctx;
+
+	pthread_once(&cmac_once, cmac_proto_init);
+	*owned = false;
+	if (cmac_proto == NULL)
+		return NULL;
+	if (cmac_thread_key_ok &&
+	    (ctx = pthread_getspecific(cmac_thread_key)) != NULL)
+		return ctx;
+	if ((ctx = EVP_MAC_CTX_dup(cmac_proto)) == NULL)
+		return NULL;
+	if (!cmac_thread_key_ok ||
+	    pthread_setspecific(cmac_thread_key, ctx) != 0)
+		*owned = true;
+	return ctx;
+}
+
 enum err
 sim_cmac(const uint8_t key[static SIM_CMAC_SIZE], const void *msg, size_t len,
          uint8_t out[static SIM_CMAC_SIZE])
 {
-	EVP_MAC_CTX *ctx;
 	size_t out_len = 0;
+	EVP_MAC_CTX *ctx;
+	bool owned;
 	int ok;
 
-	pthread_once(&cmac_once, cmac_proto_init);
-	if (cmac_proto == NULL || (ctx = EVP_MAC_CTX_dup(cmac_proto)) == NULL)
+	if ((ctx = cmac_thread_ctx(&owned)) == NULL)
 		return ERR_CRYPTO;
 	ok = EVP_MAC_init(ctx, key, SIM_CMAC_SIZE, NULL) == 1 &&
 	     EVP_MAC_update(ctx, msg, len) == 1 &&
 	     EVP_MAC_final(ctx, out, &out_len, SIM_CMAC_SIZE) == 1 &&
 	     out_len == SIM_CMAC_SIZE;
-	EVP_MAC_CTX_free(ctx);
+	if (owned)
+		EVP_MAC_CTX_free(ctx);
 	return ok ? ERR_OK : ERR_CRYPTO;
 }
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -136,7 +137,8 @@ bench_usage(FILE *out)
 	        "  --json             one JSON object: quotes, quotes_per_s, "
 	        "p50_us,\n"
 	        "                     p90_us, p99_us, max_us, errors, "
-	        "errors_by_cause\n"
+	        "errors_by_cause,\n"
+	        "                     client_cpu_user_s, client_cpu_sys_s\n"
 	        "  -h, --help         show this help\n"
 	        "\n"
 	        "Exit status: 0 no request failed, 1 setup failed or no "
@@ -528,6 +530,9 @@ struct bench_result {
 	struct bench_hist hist;
 	uint64_t errors[BENCH_ERR_COUNT];
 	uint64_t errors_total;
+	/* The clients' own processor time: what they take from a machine
+	 * they share with the service. */
+	double cpu_user_s, cpu_sys_s;
 };
 
 static void
@@ -576,6 +581,8 @@ bench_print_json(const struct bench_result *r)
 	json_object_set_new(o, "errors",
 	                    json_integer((json_int_t)r->errors_total));
 	json_object_set_new(o, "errors_by_cause", causes);
+	json_object_set_new(o, "client_cpu_user_s", json_real(r->cpu_user_s));
+	json_object_set_new(o, "client_cpu_sys_s", json_real(r->cpu_sys_s));
 	rc = json_dumpf(o, stdout, JSON_COMPACT) == 0 ? 0 : -1;
 	putchar('\n');
 	json_decref(o);
@@ -603,6 +610,19 @@ bench_print_text(const struct bench_result *r)
 
 /* ---- the run ---- */
 
+/* The process's processor time so far, user and system, in seconds. */
+static void
+bench_cpu(double *user, double *sys)
+{
+	struct rusage ru;
+
+	*user = *sys = 0;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return;
+	*user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	*sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* Starts the threads together, waits for them all; false when threads
  * cannot be made. */
 static bool
@@ -610,6 +630,7 @@ bench_run_threads(struct bench_run *r, struct bench_thread *t, unsigned n,
                   double seconds, struct bench_result *out)
 {
 	unsigned started = 0;
+	double user, sys;
 	int64_t start;
 
 	if (pthread_barrier_init(&r->start, NULL, n + 1) != 0)
@@ -626,12 +647,16 @@ bench_run_threads(struct bench_run *r, struct bench_thread *t, unsigned n,
 		fprintf(stderr, BENCH_WHO ": cannot start %u threads\n", n);
 		return false;
 	}
+	bench_cpu(&user, &sys);
 	start = bench_now_ns();
 	r->end_ns = start + (int64_t)(seconds * 1e9);
 	pthread_barrier_wait(&r->start);
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(t[i].tid, NULL);
 	out->seconds = (double)(bench_now_ns() - start) / 1e9;
+	bench_cpu(&out->cpu_user_s, &out->cpu_sys_s);
+	out->cpu_user_s -= user;
+	out->cpu_sys_s -= sys;
 	pthread_barrier_destroy(&r->start);
 	return true;
 }
