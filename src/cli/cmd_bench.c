@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "client.h"
 #include "common/cursor.h"
+#include "hist.h"
 #include "sgx_uae_quote_ex.h"
 #include "wire/wire.h"
 
@@ -42,22 +43,6 @@
 #define BENCH_REPLY_MAX (64u * 1024)
 /* Quote v3: the report body follows the 48-byte header. */
 #define BENCH_QUOTE_BODY_OFFSET 48
-
-/*
- * Latency histogram in microseconds: exact below 1024 us, then 64
- * sub-buckets per power of two (under 1.6% error), up to 2^32 us.
- */
-#define HIST_EXACT    1024u
-#define HIST_EXACT_LG 10
-#define HIST_SUB_LG   6
-#define HIST_SUB      (1u << HIST_SUB_LG)
-#define HIST_BUCKETS  (HIST_EXACT + (32 - HIST_EXACT_LG) * HIST_SUB)
-
-struct bench_hist {
-	uint64_t count[HIST_BUCKETS];
-	uint64_t n;
-	uint64_t max_us;
-};
 
 enum bench_cause {
 	BENCH_OK = -1,
@@ -88,7 +73,7 @@ struct bench_run {
 struct bench_thread {
 	pthread_t tid;
 	struct bench_run *run;
-	struct bench_hist hist;
+	struct hist hist;
 	uint64_t errors[BENCH_ERR_COUNT];
 };
 
@@ -264,74 +249,6 @@ bench_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* ---- histogram ---- */
-
-static unsigned
-hist_index(uint64_t us)
-{
-	unsigned lg;
-
-	if (us < HIST_EXACT)
-		return (unsigned)us;
-	if (us > UINT32_MAX)
-		us = UINT32_MAX;
-	lg = 63u - (unsigned)__builtin_clzll(us);
-	return HIST_EXACT + (lg - HIST_EXACT_LG) * HIST_SUB +
-	       (unsigned)((us >> (lg - HIST_SUB_LG)) & (HIST_SUB - 1));
-}
-
-/* The largest value that falls into bucket i. */
-static uint64_t
-hist_upper(unsigned i)
-{
-	unsigned lg, sub;
-
-	if (i < HIST_EXACT)
-		return i;
-	lg = (i - HIST_EXACT) / HIST_SUB + HIST_EXACT_LG;
-	sub = (i - HIST_EXACT) % HIST_SUB;
-	return (((uint64_t)HIST_SUB + sub + 1) << (lg - HIST_SUB_LG)) - 1;
-}
-
-static void
-hist_add(struct bench_hist *h, uint64_t us)
-{
-	h->count[hist_index(us)]++;
-	h->n++;
-	if (us > h->max_us)
-		h->max_us = us;
-}
-
-static void
-hist_merge(struct bench_hist *into, const struct bench_hist *h)
-{
-	for (unsigned i = 0; i < HIST_BUCKETS; i++)
-		into->count[i] += h->count[i];
-	into->n += h->n;
-	if (h->max_us > into->max_us)
-		into->max_us = h->max_us;
-}
-
-/* The value at or below which a fraction p of the samples fall (rank
- * ceil(p * n)), never above the largest sample; 0 when empty. */
-static uint64_t
-hist_percentile(const struct bench_hist *h, double p)
-{
-	uint64_t rank = (uint64_t)ceil(p * (double)h->n), seen = 0;
-
-	if (h->n == 0)
-		return 0;
-	if (rank == 0)
-		rank = 1;
-	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-		seen += h->count[i];
-		if (seen >= rank)
-			return hist_upper(i) < h->max_us ? hist_upper(i)
-			                                 : h->max_us;
-	}
-	return h->max_us;
 }
 
 /* ---- one request ---- */
@@ -527,7 +444,7 @@ bench_prepare(struct bench_run *r, const char *key_path)
 struct bench_result {
 	unsigned clients;
 	double seconds;
-	struct bench_hist hist;
+	struct hist hist;
 	uint64_t errors[BENCH_ERR_COUNT];
 	uint64_t errors_total;
 	/* The clients' own processor time: what they take from a machine
