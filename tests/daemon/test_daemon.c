@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/sha.h>
@@ -94,14 +95,21 @@ daemon_wait_ready(const struct daemon *d)
 	fail_msg("daemon did not answer on %s", d->socket);
 }
 
+/* A fresh temporary directory for the socket, the state and the log. */
 static void
-daemon_start(struct daemon *d)
+daemon_paths(struct daemon *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->dir = temp_dir();
 	snprintf(d->socket, sizeof(d->socket), "%s/run/aesm.socket", d->dir);
 	snprintf(d->state, sizeof(d->state), "%s/state", d->dir);
 	snprintf(d->log, sizeof(d->log), "%s/daemon.log", d->dir);
+}
+
+static void
+daemon_start(struct daemon *d)
+{
+	daemon_paths(d);
 	d->pid = daemon_spawn(d, NULL);
 	daemon_wait_ready(d);
 }
@@ -536,6 +544,90 @@ test_socket_handover(void **state)
 	daemon_stop(&d);
 }
 
+/* The certification data of a fresh quote: the PCK chain up to the root.
+ * Offset 1046 is the type after the 32 bytes of auth data (reference
+ * "quote format" section 1.3). */
+static size_t
+quote_chain(const struct daemon *d, uint8_t *out, size_t cap)
+{
+	Aesm__Message__Response *res;
+	sgx_att_key_id_ext_t key;
+	sgx_target_info_t ti;
+	sgx_report_t report;
+	uint8_t pub[32];
+	size_t len;
+
+	default_key(&key);
+	init_full(d, &ti, pub);
+	make_report(d, &ti, &report);
+	res = get_quote(d, &report, &key, NULL, 20000);
+	assert_int_equal(res->getquoteexres->errorcode, 0);
+	assert_true(res->getquoteexres->quote.len > 1046);
+	len = res->getquoteexres->quote.len - 1046;
+	assert_true(len <= cap);
+	memcpy(out, res->getquoteexres->quote.data + 1046, len);
+	wire_response_free(res);
+	return len;
+}
+
+/* No temporary file of an atomic write is left in the state directory. */
+static void
+assert_no_temp_files(const char *dir)
+{
+	struct dirent *e;
+	DIR *dp = opendir(dir);
+
+	assert_non_null(dp);
+	while ((e = readdir(dp)) != NULL) {
+		if (strstr(e->d_name, ".tmp") != NULL)
+			fail_msg("%s/%s left behind", dir, e->d_name);
+	}
+	closedir(dp);
+}
+
+/* SIGKILL at varying moments of the first start-up (key generation and
+ * the state files), then a start on what is left: it must come up and
+ * serve, and a clean restart after that keeps the attestation key and
+ * the whole chain up to the root. */
+static void
+test_sigkill_during_first_start(void **state)
+{
+	static uint8_t chain1[16384], chain2[16384];
+	uint8_t pub1[32], pub2[32];
+	size_t len1, len2;
+	sgx_target_info_t ti;
+	struct daemon d;
+	int status;
+
+	(void)state;
+	/* 0 to 44 ms: a first start takes about 30 ms here. */
+	for (int i = 0; i < 12; i++) {
+		struct timespec ts = {0, (long)i * 4 * 1000 * 1000};
+
+		daemon_paths(&d);
+		d.pid = daemon_spawn(&d, NULL);
+		nanosleep(&ts, NULL);
+		assert_int_equal(kill(d.pid, SIGKILL), 0);
+		assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
+
+		d.pid = daemon_spawn(&d, NULL);
+		daemon_wait_ready(&d);
+		assert_no_temp_files(d.state);
+		init_full(&d, &ti, pub1);
+		len1 = quote_chain(&d, chain1, sizeof(chain1));
+		assert_int_equal(daemon_term(d.pid), 0);
+
+		d.pid = daemon_spawn(&d, NULL);
+		daemon_wait_ready(&d);
+		init_full(&d, &ti, pub2);
+		assert_memory_equal(pub1, pub2, sizeof(pub1));
+		len2 = quote_chain(&d, chain2, sizeof(chain2));
+		assert_int_equal(len1, len2);
+		assert_memory_equal(chain1, chain2, len1);
+		daemon_stop(&d);
+	}
+}
+
 /* SIGINT stops the daemon like SIGTERM. */
 static void
 test_sigint_exits_zero(void **state)
@@ -596,6 +688,7 @@ main(void)
 	        cmocka_unit_test(test_sigterm_finishes_in_flight),
 	        cmocka_unit_test(test_socket_handover),
 	        cmocka_unit_test(test_sigint_exits_zero),
+	        cmocka_unit_test(test_sigkill_during_first_start),
 	        cmocka_unit_test(test_flags),
 	};
 
