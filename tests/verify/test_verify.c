@@ -806,6 +806,147 @@ test_tpki_strict_without_crls(void **state)
 	tpki_write_crls(t, false);
 }
 
+/* Section 3.4 F6: each field of the QE identity the QE report must meet. */
+static void
+test_tpki_qe_identity_mismatch(void **state)
+{
+	static const char other[] = "2222222222222222222222222222222222222222"
+	                            "222222222222222222222222";
+	struct {
+		struct tpki_qe_id id;
+		const char *why;
+	} cases[] = {
+	        {{.miscselect = "00000001"}, "QE MISCSELECT 00000000"},
+	        {{.attributes = "13000000000000000000000000000000"},
+	         "QE attributes"},
+	        {{.mrsigner = other}, "QE MRSIGNER"},
+	        {{.isvprodid = 2}, "QE ISVPRODID 1 is not 2"},
+	        {{.top_isvsvn = 11}, "no TCB level for QE ISVSVN 8"},
+	};
+	struct tpki *t = *state;
+	struct verify_result res;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tpki_qe_id *id = &cases[i].id;
+
+		id->status = "UpToDate";
+		id->miscselect = id->miscselect ? id->miscselect : "00000000";
+		id->attributes = id->attributes
+		                         ? id->attributes
+		                         : "11000000000000000000000000000000";
+		id->mrsigner = id->mrsigner ? id->mrsigner : tpki_qe_mrsigner;
+		id->isvprodid = id->isvprodid ? id->isvprodid : 1;
+		id->top_isvsvn = id->top_isvsvn ? id->top_isvsvn : 8;
+		tpki_write_qe_identity_as(t, id);
+		assert_int_not_equal(verify_tpki(t, TPKI_AT, false, &res),
+		                     ERR_OK);
+		assert_string_equal(res.check, "qe_identity");
+		if (strstr(res.message, cases[i].why) == NULL)
+			fail_msg("case %zu: %s", i, res.message);
+	}
+
+	/* ISVSVN 8 below the top level 9 meets the second, 7: OutOfDate. */
+	cases[0].id = (struct tpki_qe_id){"UpToDate",
+	                                  "00000000",
+	                                  "11000000000000000000000000000000",
+	                                  tpki_qe_mrsigner,
+	                                  1,
+	                                  9};
+	tpki_write_qe_identity_as(t, &cases[0].id);
+	assert_int_equal(verify_tpki(t, TPKI_AT, false, &res), ERR_OK);
+	assert_int_equal(res.qe_status, TCB_STATUS_OUT_OF_DATE);
+	assert_int_equal(res.status, TCB_STATUS_OUT_OF_DATE);
+	tpki_write_qe_identity(t, "UpToDate");
+}
+
+static void
+test_tpki_wrong_pce_id(void **state)
+{
+	struct tpki *t = *state;
+	struct verify_result res;
+
+	tpki_write_tcb_info_pce(t, "00906ED50000", "0001", TPKI_ISSUE,
+	                        TPKI_NEXT);
+	assert_int_not_equal(verify_tpki(t, TPKI_AT, false, &res), ERR_OK);
+	tpki_write_tcb_info(t, "00906ED50000", TPKI_ISSUE, TPKI_NEXT);
+	assert_string_equal(res.check, "tcb_info");
+	assert_non_null(strstr(res.message, "PCE-ID 0001 differs"));
+}
+
+/* The last byte of a CRL's DER is the last byte of its ECDSA signature. */
+static void
+flip_last_byte(const struct tpki *t, const char *name)
+{
+	char path[512];
+	FILE *f;
+
+	tpki_path(t, name, path, sizeof(path));
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, -1, SEEK_END), 0);
+	int c = fgetc(f);
+	assert_int_not_equal(c, EOF);
+	assert_int_equal(fseek(f, -1, SEEK_END), 0);
+	assert_int_not_equal(fputc(c ^ 0x01, f), EOF);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_tpki_flipped_crl_signatures(void **state)
+{
+	static const char *const crls[] = {"root_ca_crl", "pck_crl"};
+	struct tpki *t = *state;
+	struct verify_result res;
+	char name[32];
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "%s.der", crls[i]);
+		flip_last_byte(t, name);
+		assert_int_not_equal(verify_tpki(t, TPKI_AT, false, &res),
+		                     ERR_OK);
+		tpki_write_crls(t, false);
+		assert_string_equal(res.check, crls[i]);
+		assert_non_null(strstr(res.message, "signature does not"));
+	}
+	assert_int_equal(verify_tpki(t, TPKI_AT, true, &res), ERR_OK);
+}
+
+/* A changed byte inside the PCK leaf certificate's signed part. */
+static void
+test_flipped_pck_certificate(void **state)
+{
+	struct verify_opts opts = {.at = at("2025-07-19T10:01:17Z")};
+	struct verify_result res;
+	struct verify_ctx *ctx;
+	struct collateral *col;
+	char path[512], *pem;
+	uint8_t *q;
+	size_t len;
+
+	(void)state;
+	td_path("sgx/01_dcapqvl/collateral.json", path, sizeof(path));
+	col = col_load(path);
+	q = td_load("sgx/01_dcapqvl/quote.bin", &len);
+	pem = memmem(q, len, "-----BEGIN CERTIFICATE-----\n", 28);
+	assert_non_null(pem);
+	/* Base64 of the validity and subject: 'M' <-> 'N' keeps it base64
+	 * and changes a bit of a decoded byte. */
+	pem += 28 + 250;
+	assert_true((size_t)(pem - (char *)q) < len);
+	assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+	                       "vwxyz0123456789+/",
+	                       *pem));
+	*pem = *pem == 'A' ? 'B' : (char)(*pem ^ 0x01);
+	assert_int_equal(verify_ctx_new(NULL, &ctx), ERR_OK);
+	assert_int_not_equal(verify_quote(ctx, col, q, len, &opts, &res),
+	                     ERR_OK);
+	assert_string_equal(res.check, "pck_chain");
+	assert_non_null(strstr(res.message, "PCK Certificate\" is not signed"));
+	verify_ctx_free(ctx);
+	free(q);
+	collateral_free(col);
+}
+
 /* The test root is not Intel's: the same quote fails under Intel's root. */
 static void
 test_tpki_under_intel_root(void **state)
@@ -870,12 +1011,16 @@ main(void)
 	        cmocka_unit_test(test_synthetic_wrong_root),
 	        cmocka_unit_test(test_flipped_quote_bits),
 	        cmocka_unit_test(test_flipped_collateral_bits),
+	        cmocka_unit_test(test_flipped_pck_certificate),
 	};
 	const struct CMUnitTest pki_tests[] = {
 	        cmocka_unit_test(test_tpki_positive),
 	        cmocka_unit_test(test_tpki_qe_out_of_date),
 	        cmocka_unit_test(test_tpki_revoked_pck),
 	        cmocka_unit_test(test_tpki_wrong_fmspc),
+	        cmocka_unit_test(test_tpki_wrong_pce_id),
+	        cmocka_unit_test(test_tpki_qe_identity_mismatch),
+	        cmocka_unit_test(test_tpki_flipped_crl_signatures),
 	        cmocka_unit_test(test_tpki_expired),
 	        cmocka_unit_test(test_tpki_not_yet_valid),
 	        cmocka_unit_test(test_tpki_strict_without_crls),

@@ -22,7 +22,7 @@
 #include "quote/quote.h"
 
 /* The test QE's signer, distinct from Intel's. */
-static const char tpki_qe_mrsigner[] =
+const char tpki_qe_mrsigner[] =
         "1111111111111111111111111111111111111111111111111111111111111111";
 
 static EVP_PKEY *
@@ -277,6 +277,13 @@ void
 tpki_write_tcb_info(const struct tpki *t, const char *fmspc, time_t issue,
                     time_t next)
 {
+	tpki_write_tcb_info_pce(t, fmspc, "0000", issue, next);
+}
+
+void
+tpki_write_tcb_info_pce(const struct tpki *t, const char *fmspc,
+                        const char *pce_id, time_t issue, time_t next)
+{
 	static const uint8_t old[16] = {0};
 	static const uint8_t cur[16] = {5, 5, 2, 2, 1, 1};
 	static const uint8_t newer[16] = {6, 6, 2, 2, 1, 1};
@@ -293,36 +300,54 @@ tpki_write_tcb_info(const struct tpki *t, const char *fmspc, time_t issue,
 	timeutil_format_rfc3339(next, b);
 	snprintf(text, sizeof(text),
 	         "{\"id\":\"SGX\",\"version\":3,\"issueDate\":\"%s\","
-	         "\"nextUpdate\":\"%s\",\"fmspc\":\"%s\",\"pceId\":\"0000\","
+	         "\"nextUpdate\":\"%s\",\"fmspc\":\"%s\",\"pceId\":\"%s\","
 	         "\"tcbType\":0,\"tcbEvaluationDataNumber\":17,"
 	         "\"tcbLevels\":[%s,%s,%s]}",
-	         a, b, fmspc, l1, l2, l3);
+	         a, b, fmspc, pce_id, l1, l2, l3);
 	tpki_write_signed(t, "tcb_info.json", "tcbInfo", text);
 }
 
 void
 tpki_write_qe_identity(const struct tpki *t, const char *status)
 {
+	const struct tpki_qe_id id = {
+	        .status = status,
+	        .miscselect = "00000000",
+	        .attributes = "11000000000000000000000000000000",
+	        .mrsigner = tpki_qe_mrsigner,
+	        .isvprodid = 1,
+	        .top_isvsvn = 8,
+	};
+
+	tpki_write_qe_identity_as(t, &id);
+}
+
+void
+tpki_write_qe_identity_as(const struct tpki *t, const struct tpki_qe_id *id)
+{
 	char a[TIMEUTIL_RFC3339_SIZE], b[TIMEUTIL_RFC3339_SIZE];
 	char text[2048];
 
 	timeutil_format_rfc3339(TPKI_ISSUE, a);
 	timeutil_format_rfc3339(TPKI_NEXT, b);
-	snprintf(text, sizeof(text),
-	         "{\"id\":\"QE\",\"version\":2,\"issueDate\":\"%s\","
-	         "\"nextUpdate\":\"%s\",\"tcbEvaluationDataNumber\":17,"
-	         "\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\","
-	         "\"attributes\":\"11000000000000000000000000000000\","
-	         "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\","
-	         "\"mrsigner\":\"%s\",\"isvprodid\":1,\"tcbLevels\":["
-	         "{\"tcb\":{\"isvsvn\":8},\"tcbDate\":\"2024-01-01T00:00:00Z\","
-	         "\"tcbStatus\":\"%s\"%s},"
-	         "{\"tcb\":{\"isvsvn\":6},\"tcbDate\":\"2023-01-01T00:00:00Z\","
-	         "\"tcbStatus\":\"OutOfDate\"}]}",
-	         a, b, tpki_qe_mrsigner, status,
-	         strcmp(status, "UpToDate") == 0
-	                 ? ""
-	                 : ",\"advisoryIDs\":[\"INTEL-SA-00003\"]");
+	snprintf(
+	        text, sizeof(text),
+	        "{\"id\":\"QE\",\"version\":2,\"issueDate\":\"%s\","
+	        "\"nextUpdate\":\"%s\",\"tcbEvaluationDataNumber\":17,"
+	        "\"miscselect\":\"%s\",\"miscselectMask\":\"FFFFFFFF\","
+	        "\"attributes\":\"%s\","
+	        "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\","
+	        "\"mrsigner\":\"%s\",\"isvprodid\":%u,\"tcbLevels\":["
+	        "{\"tcb\":{\"isvsvn\":%u},\"tcbDate\":\"2024-01-01T00:00:00Z\","
+	        "\"tcbStatus\":\"%s\"%s},"
+	        "{\"tcb\":{\"isvsvn\":%u},\"tcbDate\":\"2023-01-01T00:00:00Z\","
+	        "\"tcbStatus\":\"OutOfDate\"}]}",
+	        a, b, id->miscselect, id->attributes, id->mrsigner,
+	        id->isvprodid, id->top_isvsvn, id->status,
+	        strcmp(id->status, "UpToDate") == 0
+	                ? ""
+	                : ",\"advisoryIDs\":[\"INTEL-SA-00003\"]",
+	        id->top_isvsvn - 2);
 	tpki_write_signed(t, "qe_identity.json", "enclaveIdentity", text);
 }
 

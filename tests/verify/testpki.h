@@ -40,9 +40,30 @@ void tpki_free(struct tpki *t);
 /* TCB info with the given FMSPC (12 hex), window and first status. */
 void tpki_write_tcb_info(const struct tpki *t, const char *fmspc, time_t issue,
                          time_t next);
+/* TCB info as above with the given PCE-ID (4 hex) instead of 0000. */
+void tpki_write_tcb_info_pce(const struct tpki *t, const char *fmspc,
+                             const char *pce_id, time_t issue, time_t next);
 /* QE identity whose level for the test QE (ISVSVN 8) has status, with
  * advisory INTEL-SA-00003 unless it is UpToDate. */
 void tpki_write_qe_identity(const struct tpki *t, const char *status);
+
+/* The fields of a QE identity a test may change; the test QE has
+ * MISCSELECT 0, attributes flags 0x15, ISVPRODID 1 and ISVSVN 8. Levels
+ * are top_isvsvn (status) and top_isvsvn - 2 (OutOfDate). */
+struct tpki_qe_id {
+	const char *status;
+	const char *miscselect; /* 8 hex */
+	const char *attributes; /* 32 hex, compared under the mask FBFF... */
+	const char *mrsigner;   /* 64 hex */
+	unsigned isvprodid;
+	unsigned top_isvsvn;
+};
+
+void tpki_write_qe_identity_as(const struct tpki *t,
+                               const struct tpki_qe_id *id);
+
+/* The test QE's MRSIGNER, 64 hex. */
+extern const char tpki_qe_mrsigner[];
 /* Root CA CRL and PCK CRL; revoke_pck lists the PCK's serial. */
 void tpki_write_crls(const struct tpki *t, bool revoke_pck);
 /* The issuer chains and the test root as root.pem. */
