@@ -144,6 +144,21 @@ function checkStrategy(ds, errs) {
 		errs.push("update strategy is not RollingUpdate 1 surge/0 down");
 }
 
+// Prometheus finds the endpoint by the pod's annotations: they must name
+// the port the daemon listens on, and the container must declare it.
+function checkMetrics(ds, c, errs) {
+	const a = ds.spec.template.metadata?.annotations ?? {};
+	const listen = argValue(c.args ?? [], "--metrics-listen") ?? "";
+	const port = listen.replace(/^.*:/, "");
+	if (a["prometheus.io/scrape"] !== "true")
+		errs.push("pod not annotated prometheus.io/scrape: \"true\"");
+	if (!/^[0-9]+$/.test(port) || a["prometheus.io/port"] !== port)
+		errs.push(`prometheus.io/port is not the port of ` +
+			`--metrics-listen ${listen}`);
+	if (!(c.ports ?? []).some((p) => String(p.containerPort) === port))
+		errs.push(`${c.name}: metrics port ${port} not declared`);
+}
+
 function checkSgxResources(c, want, errs) {
 	const limits = c.resources?.limits ?? {};
 	const sgx = Object.keys(limits).filter((k) => k.includes("sgx"));
@@ -205,6 +220,7 @@ function checkService(overlay, objs) {
 	    argValue(args, "--backend") !== want.backend)
 		errs.push(`--backend is not pinned to ${want.backend}`);
 	checkSgxResources(c, want.resources, errs);
+	checkMetrics(ds, c, errs);
 
 	const provider = ds.spec.template.metadata?.annotations?.[
 		"sgx.intel.com/quote-provider"];
@@ -305,11 +321,20 @@ const MUTATIONS = [
 			"sgx.intel.com/provision"];
 	}],
 	["azure", "no provider annotation", (o) => {
-		delete o[1].spec.template.metadata.annotations;
+		delete o[1].spec.template.metadata.annotations[
+			"sgx.intel.com/quote-provider"];
 	}],
 	["azure-legacy", "Intel resource", (o) => {
 		podSpecOf(o[1]).containers[0].resources.limits[
 			"sgx.intel.com/epc"] = "1Mi";
+	}],
+	["sim", "not scraped", (o) => {
+		delete o[0].spec.template.metadata.annotations[
+			"prometheus.io/scrape"];
+	}],
+	["intel", "metrics on another port", (o) => {
+		const a = podSpecOf(o[1]).containers[0].args;
+		a[a.indexOf("--metrics-listen") + 1] = "0.0.0.0:9100";
 	}],
 	["samples-sim", "env value as a number", (o) => {
 		podSpecOf(o[1]).containers[0].env[0].value = 1;
