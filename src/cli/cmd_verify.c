@@ -4,6 +4,7 @@
  * (expired collateral included, unless allowed), 3 when a quote verified
  * with a TCB status not accepted, 0 otherwise.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -214,10 +215,17 @@ verify_load_root(const char *path, X509 **out)
 	size_t len;
 	enum err e;
 
-	if ((e = file_read_all(path, VERIFY_MAX_PEM, &pem, &len)) != ERR_OK)
+	if ((e = file_read_all(path, VERIFY_MAX_PEM, &pem, &len)) != ERR_OK) {
+		fprintf(stderr, "sgx-quote verify: --root %s: %s\n", path,
+		        e == ERR_IO ? strerror(errno) : err_str(e));
 		return e;
+	}
 	e = pki_cert_from_pem((const char *)pem, len, out);
 	free(pem);
+	if (e != ERR_OK)
+		fprintf(stderr,
+		        "sgx-quote verify: --root %s: not a PEM certificate\n",
+		        path);
 	return e;
 }
 
@@ -227,14 +235,8 @@ verify_make_ctx(const struct verify_args *a, struct verify_ctx **ctx)
 	X509 *root = NULL;
 	enum err e;
 
-	if (a->root != NULL &&
-	    (e = verify_load_root(a->root, &root)) != ERR_OK) {
-		fprintf(stderr,
-		        "sgx-quote verify: --root %s: not a PEM "
-		        "certificate (%s)\n",
-		        a->root, err_str(e));
+	if (a->root != NULL && (e = verify_load_root(a->root, &root)) != ERR_OK)
 		return e;
-	}
 	e = verify_ctx_new(root, ctx);
 	X509_free(root);
 	if (e != ERR_OK)
@@ -382,6 +384,29 @@ verdict_expired_json(const struct verify_result *res)
 	return list;
 }
 
+/* The failed check and its message; expired collateral that fails the
+ * verification is a check of its own, as in the text verdict. */
+static json_t *
+verdict_error_json(const struct verdict *v, const char *at)
+{
+	char *text = NULL;
+	size_t len = 0;
+	json_t *o;
+	FILE *m;
+
+	if (v->err != ERR_OK)
+		return json_pack("{s:s, s:s}", "check", v->res.check, "message",
+		                 v->res.message);
+	if (!v->expired_fails || (m = open_memstream(&text, &len)) == NULL)
+		return json_null();
+	fprintf(m, "collateral expired at %s:", at);
+	print_expired(m, &v->res);
+	fclose(m);
+	o = json_pack("{s:s, s:s}", "check", "expired", "message", text);
+	free(text);
+	return o;
+}
+
 static json_t *
 verdict_json(const struct verdict *v, const struct verify_args *a)
 {
@@ -393,8 +418,9 @@ verdict_json(const struct verdict *v, const struct verify_args *a)
 		json_array_append_new(adv, json_string(res->advisory_ids[i]));
 	timeutil_format_rfc3339(a->opts.at, at);
 	o = json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:b, s:o, s:o}", "quote",
-	              v->path, "at", at, "verified", v->err == ERR_OK,
-	              "accepted", v->code == CLI_EXIT_OK, "advisory_ids", adv,
+	              v->path, "at", at, "verified",
+	              v->err == ERR_OK && !v->expired_fails, "accepted",
+	              v->code == CLI_EXIT_OK, "advisory_ids", adv,
 	              "checks_skipped", verdict_list_json(res),
 	              "collateral_expired", res->collateral_expired, "expired",
 	              verdict_expired_json(res), "exit_code",
@@ -418,11 +444,7 @@ verdict_json(const struct verdict *v, const struct verify_args *a)
 	                    res->has_enclave
 	                            ? verdict_enclave_json(&res->enclave)
 	                            : json_null());
-	json_object_set_new(o, "error",
-	                    v->err != ERR_OK ? json_pack("{s:s, s:s}", "check",
-	                                                 res->check, "message",
-	                                                 res->message)
-	                                     : json_null());
+	json_object_set_new(o, "error", verdict_error_json(v, at));
 	return o;
 }
 
@@ -467,7 +489,7 @@ verify_one(struct verify_ctx *ctx, const struct collateral *col,
 	if ((e = file_read_all(path, VERIFY_MAX_QUOTE, &quote, &len)) !=
 	    ERR_OK) {
 		fprintf(stderr, "sgx-quote verify: %s: cannot read (%s)\n",
-		        path, err_str(e));
+		        path, e == ERR_IO ? strerror(errno) : err_str(e));
 		free(v);
 		return CLI_EXIT_FAIL;
 	}

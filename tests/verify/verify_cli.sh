@@ -83,6 +83,19 @@ run 0 "$oasis" --collateral "$col" --at 2023-01-15T12:45:37Z --allow-expired --j
 has '"collateral_expired":true'
 has '"expired":[{"object":"qe_identity","field":"nextUpdate","time":"2023-01-15T12:45:36Z"}]'
 
+# With --json, expired collateral that fails is the failed check.
+run 1 "$oasis" --collateral "$col" --at 2023-01-15T12:45:37Z --json
+has '"verified":false'
+has '"error":{"check":"expired","message":"collateral expired at 2023-01-15T12:45:37Z: qe_identity nextUpdate 2023-01-15T12:45:36Z"}'
+
+# Files that cannot be read say why.
+run 1 "$tmp/none.bin" --collateral "$col"
+has "$tmp/none.bin: cannot read (No such file or directory)"
+run 1 "$oasis" --collateral "$col" --root "$tmp/none.pem"
+has "--root $tmp/none.pem: No such file or directory"
+run 1 "$oasis" --collateral "$col" --root "$oasis"
+has "--root $oasis: not a PEM certificate"
+
 # Several quotes share one call; the worst verdict is the exit code.
 run 0 "$oasis" "$oasis" --collateral "$col" --at 2022-12-20T00:50:04Z
 [ "$(grep -c ': OK: ' "$tmp/out")" = 2 ] || fail "two verdicts expected: $out"
