@@ -18,6 +18,7 @@
 #include "common/file.h"
 #include "common/hex.h"
 #include "common/keyid.h"
+#include "common/log.h"
 #include "common/size.h"
 
 static void
@@ -215,6 +216,74 @@ test_default_key_id_layout(void **state)
 	assert_false(keyid_base_equal(&k, &other));
 }
 
+/* Runs fn with stderr sent to a temporary file; returns what it wrote. */
+static char *
+capture_stderr(void (*fn)(void))
+{
+	char path[] = "/tmp/sqh-test-log-XXXXXX";
+	int fd = mkstemp(path), saved = dup(2);
+	char *text = calloc(1, 4096);
+	ssize_t n;
+
+	assert_true(fd >= 0 && saved >= 0);
+	assert_non_null(text);
+	unlink(path);
+	fflush(stderr);
+	assert_int_equal(dup2(fd, 2), 2);
+	fn();
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	n = pread(fd, text, 4095, 0);
+	assert_true(n >= 0);
+	close(fd);
+	return text;
+}
+
+static int errno_after[3];
+
+/* Each call sets errno first: the line must not change it. */
+static void
+log_some_text(void)
+{
+	log_set_level(LOG_LEVEL_WARN);
+	errno = ENOENT;
+	log_info("event=hidden n=%d", 1);
+	errno_after[0] = errno;
+	errno = EACCES;
+	log_warn("event=shown path=%s n=%d", "/a b", 7);
+	errno_after[1] = errno;
+	errno = ECONNREFUSED;
+	log_error_errno("event=connect socket=%s", "/x.sock");
+	errno_after[2] = errno;
+	log_set_level(LOG_LEVEL_ERROR);
+}
+
+/* Text lines: ts and level first, the caller's pairs, levels filtered,
+ * errno preserved and named by the _errno form. */
+static void
+test_log_text_levels_and_errno(void **state)
+{
+	char *text = capture_stderr(log_some_text);
+	char *second;
+
+	(void)state;
+	assert_int_equal(errno_after[0], ENOENT);
+	assert_int_equal(errno_after[1], EACCES);
+	assert_int_equal(errno_after[2], ECONNREFUSED);
+	assert_null(strstr(text, "hidden"));
+	assert_int_equal(strncmp(text, "ts=", 3), 0);
+	assert_non_null(
+	        strstr(text, " level=warn event=shown path=/a b n=7\n"));
+	second = strchr(text, '\n');
+	assert_non_null(second);
+	assert_non_null(strstr(second + 1, " level=error event=connect "
+	                                   "socket=/x.sock err=\""));
+	assert_non_null(strstr(second + 1, strerror(ECONNREFUSED)));
+	assert_int_equal(strchr(second + 1, '\n')[1], '\0');
+	free(text);
+}
+
 int
 main(void)
 {
@@ -227,6 +296,7 @@ main(void)
 	        cmocka_unit_test(test_size_overflow),
 	        cmocka_unit_test(test_file_atomic_write_and_bounded_read),
 	        cmocka_unit_test(test_default_key_id_layout),
+	        cmocka_unit_test(test_log_text_levels_and_errno),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
