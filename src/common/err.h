@@ -23,4 +23,13 @@ enum err {
 
 const char *err_str(enum err e);
 
+/* Returns from the calling function with expr's error when it fails: keeps
+ * a parser to one guarded read per line. */
+#define ERR_TRY(expr)                       \
+	do {                                \
+		enum err try_err_ = (expr); \
+		if (try_err_ != ERR_OK)     \
+			return try_err_;    \
+	} while (0)
+
 #endif

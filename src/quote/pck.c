@@ -15,13 +15,6 @@
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
 
-#define TRY(expr)                           \
-	do {                                \
-		enum err try_err_ = (expr); \
-		if (try_err_ != ERR_OK)     \
-			return try_err_;    \
-	} while (0)
-
 /* Arcs under PCK_SGX_EXT_OID. */
 enum pck_arc {
 	PCK_ARC_PPID = 1,
@@ -129,8 +122,8 @@ pck_read_entries(const STACK_OF(ASN1_TYPE) * seq, const char *parent,
                  pck_field_fn fn, struct pck_ext *ext, uint32_t *seen)
 {
 	for (int i = 0; i < sk_ASN1_TYPE_num(seq); i++)
-		TRY(pck_read_entry(sk_ASN1_TYPE_value(seq, i), parent, fn, ext,
-		                   seen));
+		ERR_TRY(pck_read_entry(sk_ASN1_TYPE_value(seq, i), parent, fn,
+		                       ext, seen));
 	return ERR_OK;
 }
 
@@ -190,13 +183,13 @@ pck_tcb_field(unsigned arc, const ASN1_TYPE *value, struct pck_ext *ext)
 	if (arc == PCK_TCB_ARC_CPUSVN)
 		return pck_read_octets(value, ext->cpusvn, sizeof(ext->cpusvn));
 	if (arc == PCK_TCB_ARC_PCESVN) {
-		TRY(pck_read_integer(value, UINT16_MAX, &v));
+		ERR_TRY(pck_read_integer(value, UINT16_MAX, &v));
 		ext->pcesvn = (uint16_t)v;
 		return ERR_OK;
 	}
 	if (arc > PCK_TCB_COMPONENTS)
 		return ERR_INVALID;
-	TRY(pck_read_integer(value, UINT8_MAX, &v));
+	ERR_TRY(pck_read_integer(value, UINT8_MAX, &v));
 	ext->comp_svn[arc - 1] = (uint8_t)v;
 	return ERR_OK;
 }
@@ -273,7 +266,8 @@ pck_read_top(const STACK_OF(ASN1_TYPE) * seq, struct pck_ext *out)
 
 	if (n != PCK_PROCESSOR_CA_ENTRIES && n != PCK_PLATFORM_CA_ENTRIES)
 		return ERR_INVALID;
-	TRY(pck_read_entries(seq, PCK_SGX_EXT_OID, pck_top_field, out, &seen));
+	ERR_TRY(pck_read_entries(seq, PCK_SGX_EXT_OID, pck_top_field, out,
+	                         &seen));
 	want = ((1u << ((unsigned)n + 1)) - 1) & ~1u; /* arcs 1..n */
 	return seen == want ? ERR_OK : ERR_INVALID;
 }

@@ -13,13 +13,6 @@
 #include "common/cursor.h"
 #include "common/size.h"
 
-#define TRY(expr)                           \
-	do {                                \
-		enum err try_err_ = (expr); \
-		if (try_err_ != ERR_OK)     \
-			return try_err_;    \
-	} while (0)
-
 const uint8_t quote_intel_qe_vendor_id[16] = {
         0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
         0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07,
@@ -96,12 +89,12 @@ quote_peek_u8(const struct cursor *c, uint8_t *out)
 static enum err
 quote_read_header(struct cursor *c, struct quote_header *h)
 {
-	TRY(cursor_u16le(c, &h->version));
-	TRY(cursor_u16le(c, &h->att_key_type));
-	TRY(cursor_u32le(c, &h->tee_type));
-	TRY(cursor_u16le(c, &h->qe_svn));
-	TRY(cursor_u16le(c, &h->pce_svn));
-	TRY(cursor_copy(c, h->qe_vendor_id, sizeof(h->qe_vendor_id)));
+	ERR_TRY(cursor_u16le(c, &h->version));
+	ERR_TRY(cursor_u16le(c, &h->att_key_type));
+	ERR_TRY(cursor_u32le(c, &h->tee_type));
+	ERR_TRY(cursor_u16le(c, &h->qe_svn));
+	ERR_TRY(cursor_u16le(c, &h->pce_svn));
+	ERR_TRY(cursor_copy(c, h->qe_vendor_id, sizeof(h->qe_vendor_id)));
 	return cursor_copy(c, h->user_data, sizeof(h->user_data));
 }
 
@@ -112,22 +105,22 @@ quote_read_header(struct cursor *c, struct quote_header *h)
 static enum err
 quote_read_report_body(struct cursor *c, sgx_report_body_t *r)
 {
-	TRY(cursor_copy(c, r->cpu_svn.svn, sizeof(r->cpu_svn.svn)));
-	TRY(cursor_u32le(c, &r->misc_select));
-	TRY(cursor_copy(c, r->reserved1, sizeof(r->reserved1)));
-	TRY(cursor_copy(c, r->isv_ext_prod_id, sizeof(r->isv_ext_prod_id)));
-	TRY(cursor_u64le(c, &r->attributes.flags));
-	TRY(cursor_u64le(c, &r->attributes.xfrm));
-	TRY(cursor_copy(c, r->mr_enclave.m, sizeof(r->mr_enclave.m)));
-	TRY(cursor_copy(c, r->reserved2, sizeof(r->reserved2)));
-	TRY(cursor_copy(c, r->mr_signer.m, sizeof(r->mr_signer.m)));
-	TRY(cursor_copy(c, r->reserved3, sizeof(r->reserved3)));
-	TRY(cursor_copy(c, r->config_id, sizeof(r->config_id)));
-	TRY(cursor_u16le(c, &r->isv_prod_id));
-	TRY(cursor_u16le(c, &r->isv_svn));
-	TRY(cursor_u16le(c, &r->config_svn));
-	TRY(cursor_copy(c, r->reserved4, sizeof(r->reserved4)));
-	TRY(cursor_copy(c, r->isv_family_id, sizeof(r->isv_family_id)));
+	ERR_TRY(cursor_copy(c, r->cpu_svn.svn, sizeof(r->cpu_svn.svn)));
+	ERR_TRY(cursor_u32le(c, &r->misc_select));
+	ERR_TRY(cursor_copy(c, r->reserved1, sizeof(r->reserved1)));
+	ERR_TRY(cursor_copy(c, r->isv_ext_prod_id, sizeof(r->isv_ext_prod_id)));
+	ERR_TRY(cursor_u64le(c, &r->attributes.flags));
+	ERR_TRY(cursor_u64le(c, &r->attributes.xfrm));
+	ERR_TRY(cursor_copy(c, r->mr_enclave.m, sizeof(r->mr_enclave.m)));
+	ERR_TRY(cursor_copy(c, r->reserved2, sizeof(r->reserved2)));
+	ERR_TRY(cursor_copy(c, r->mr_signer.m, sizeof(r->mr_signer.m)));
+	ERR_TRY(cursor_copy(c, r->reserved3, sizeof(r->reserved3)));
+	ERR_TRY(cursor_copy(c, r->config_id, sizeof(r->config_id)));
+	ERR_TRY(cursor_u16le(c, &r->isv_prod_id));
+	ERR_TRY(cursor_u16le(c, &r->isv_svn));
+	ERR_TRY(cursor_u16le(c, &r->config_svn));
+	ERR_TRY(cursor_copy(c, r->reserved4, sizeof(r->reserved4)));
+	ERR_TRY(cursor_copy(c, r->isv_family_id, sizeof(r->isv_family_id)));
 	return cursor_copy(c, r->report_data.d, sizeof(r->report_data.d));
 }
 
@@ -162,8 +155,8 @@ quote_kind_v5(struct cursor *c, struct quote *q)
 	uint32_t size;
 	bool tdx = q->header.tee_type == QUOTE_TEE_TYPE_TDX;
 
-	TRY(cursor_u16le(c, &q->body_type));
-	TRY(cursor_u32le(c, &size));
+	ERR_TRY(cursor_u16le(c, &q->body_type));
+	ERR_TRY(cursor_u32le(c, &size));
 	if (!tdx && q->header.tee_type != QUOTE_TEE_TYPE_SGX)
 		return ERR_INVALID;
 	if (q->body_type == QUOTE_BODY_SGX && !tdx) {
@@ -204,10 +197,10 @@ quote_read_body(struct cursor *c, struct quote *q)
 {
 	struct cursor body;
 
-	TRY(cursor_bytes(c, q->body_len, &q->body));
+	ERR_TRY(cursor_bytes(c, q->body_len, &q->body));
 	if (q->kind == QUOTE_KIND_SGX_V3 || q->kind == QUOTE_KIND_SGX_V5) {
 		cursor_init(&body, q->body, q->body_len);
-		TRY(quote_read_report_body(&body, &q->report));
+		ERR_TRY(quote_read_report_body(&body, &q->report));
 	}
 	q->signed_len = cursor_offset(c);
 	return ERR_OK;
@@ -244,15 +237,15 @@ quote_read_pem_cert(struct cursor *c, struct quote_pem *out)
 	const uint8_t *p;
 	uint8_t ch;
 
-	TRY(cursor_skip(c, sizeof(pem_begin) - 1));
+	ERR_TRY(cursor_skip(c, sizeof(pem_begin) - 1));
 	while (!quote_peek_is(c, pem_end, sizeof(pem_end) - 1)) {
 		if (cursor_u8(c, &ch) != ERR_OK || !pem_body_char(ch))
 			return ERR_INVALID;
 	}
-	TRY(cursor_skip(c, sizeof(pem_end) - 1));
+	ERR_TRY(cursor_skip(c, sizeof(pem_end) - 1));
 
 	out->len = cursor_offset(c) - cursor_offset(&start);
-	TRY(cursor_bytes(&start, out->len, &p));
+	ERR_TRY(cursor_bytes(&start, out->len, &p));
 	out->pem = (const char *)p;
 	return ERR_OK;
 }
@@ -271,14 +264,14 @@ quote_read_pem_chain(struct cursor *c, struct quote_cert_data *cd)
 	while (quote_peek_is(c, pem_begin, sizeof(pem_begin) - 1)) {
 		if (cd->cert_count == QUOTE_MAX_CERTS)
 			return ERR_RANGE;
-		TRY(quote_read_pem_cert(c, &cd->certs[cd->cert_count]));
+		ERR_TRY(quote_read_pem_cert(c, &cd->certs[cd->cert_count]));
 		cd->cert_count++;
 		pem_skip_space(c);
 	}
 	if (cd->cert_count == 0)
 		return ERR_INVALID;
 	if (cursor_remaining(c) == 1 && quote_peek_u8(c, &ch) && ch == 0)
-		TRY(cursor_skip(c, 1));
+		ERR_TRY(cursor_skip(c, 1));
 	return cursor_remaining(c) == 0 ? ERR_OK : ERR_INVALID;
 }
 
@@ -306,7 +299,7 @@ quote_read_der_cert(struct cursor *c, struct quote_pem *out)
 	/* after - p is the header length OpenSSL consumed, at most avail. */
 	if (!size_add((size_t)(after - p), (size_t)content, &total))
 		return ERR_RANGE;
-	TRY(cursor_bytes(c, total, &out->der));
+	ERR_TRY(cursor_bytes(c, total, &out->der));
 	out->len = total;
 	return ERR_OK;
 }
@@ -319,7 +312,7 @@ quote_read_der_chain(struct cursor *c, struct quote_cert_data *cd)
 	while (cursor_remaining(c) > 0) {
 		if (cd->cert_count == QUOTE_MAX_CERTS)
 			return ERR_RANGE;
-		TRY(quote_read_der_cert(c, &cd->certs[cd->cert_count]));
+		ERR_TRY(quote_read_der_cert(c, &cd->certs[cd->cert_count]));
 		cd->cert_count++;
 	}
 	return cd->cert_count > 0 ? ERR_OK : ERR_INVALID;
@@ -345,13 +338,13 @@ quote_read_ppid(struct cursor *c, struct quote_cert_data *cd)
 	static const size_t ppid_sizes[] = {16, 256, 384};
 
 	cd->ppid_len = ppid_sizes[cd->type - QUOTE_CERT_PPID_CLEARTEXT];
-	TRY(cursor_bytes(c, cd->ppid_len, &cd->ppid));
-	TRY(cursor_copy(c, cd->cpusvn, sizeof(cd->cpusvn)));
-	TRY(cursor_u16le(c, &cd->pcesvn));
+	ERR_TRY(cursor_bytes(c, cd->ppid_len, &cd->ppid));
+	ERR_TRY(cursor_copy(c, cd->cpusvn, sizeof(cd->cpusvn)));
+	ERR_TRY(cursor_u16le(c, &cd->pcesvn));
 	/* XXX: Intel's QVL sample data ends type 1 after PCESVN; accept it. */
 	if (cd->type == QUOTE_CERT_PPID_CLEARTEXT && cursor_remaining(c) == 0)
 		return ERR_OK;
-	TRY(cursor_u16le(c, &cd->pceid));
+	ERR_TRY(cursor_u16le(c, &cd->pceid));
 	cd->has_pceid = true;
 	return cursor_remaining(c) == 0 ? ERR_OK : ERR_INVALID;
 }
@@ -362,9 +355,9 @@ quote_read_cert_data(struct cursor *c, struct quote_cert_data *cd)
 {
 	struct cursor data;
 
-	TRY(cursor_u16le(c, &cd->type));
-	TRY(cursor_u32le(c, &cd->size));
-	TRY(cursor_bytes(c, cd->size, &cd->data));
+	ERR_TRY(cursor_u16le(c, &cd->type));
+	ERR_TRY(cursor_u32le(c, &cd->size));
+	ERR_TRY(cursor_bytes(c, cd->size, &cd->data));
 	cursor_init(&data, cd->data, cd->size);
 
 	switch (cd->type) {
@@ -393,13 +386,13 @@ quote_read_qe_part(struct cursor *c, struct quote *q)
 {
 	struct cursor body;
 
-	TRY(cursor_bytes(c, SGX_REPORT_BODY_SIZE, &q->qe_report_raw));
+	ERR_TRY(cursor_bytes(c, SGX_REPORT_BODY_SIZE, &q->qe_report_raw));
 	cursor_init(&body, q->qe_report_raw, SGX_REPORT_BODY_SIZE);
-	TRY(quote_read_report_body(&body, &q->qe_report));
-	TRY(cursor_bytes(c, QUOTE_SIG_SIZE, &q->qe_report_sig));
-	TRY(cursor_u16le(c, &q->auth_data_len));
-	TRY(cursor_bytes(c, q->auth_data_len, &q->auth_data));
-	TRY(quote_read_cert_data(c, &q->cert));
+	ERR_TRY(quote_read_report_body(&body, &q->qe_report));
+	ERR_TRY(cursor_bytes(c, QUOTE_SIG_SIZE, &q->qe_report_sig));
+	ERR_TRY(cursor_u16le(c, &q->auth_data_len));
+	ERR_TRY(cursor_bytes(c, q->auth_data_len, &q->auth_data));
+	ERR_TRY(quote_read_cert_data(c, &q->cert));
 	return cursor_remaining(c) == 0 ? ERR_OK : ERR_INVALID;
 }
 
@@ -410,12 +403,12 @@ quote_read_wrapped_qe_part(struct cursor *c, struct quote *q)
 	struct cursor inner;
 	uint32_t size;
 
-	TRY(cursor_u16le(c, &q->outer_cert_type));
-	TRY(cursor_u32le(c, &size));
+	ERR_TRY(cursor_u16le(c, &q->outer_cert_type));
+	ERR_TRY(cursor_u32le(c, &size));
 	if (q->outer_cert_type != QUOTE_CERT_QE_REPORT)
 		return ERR_INVALID;
-	TRY(cursor_sub(c, size, &inner));
-	TRY(quote_read_qe_part(&inner, q));
+	ERR_TRY(cursor_sub(c, size, &inner));
+	ERR_TRY(quote_read_qe_part(&inner, q));
 	return cursor_remaining(c) == 0 ? ERR_OK : ERR_INVALID;
 }
 
@@ -429,15 +422,15 @@ quote_read_sig_data(struct cursor *c, struct quote *q)
 {
 	struct cursor sig;
 
-	TRY(cursor_u32le(c, &q->sig_data_len));
-	TRY(cursor_sub(c, q->sig_data_len, &sig));
+	ERR_TRY(cursor_u32le(c, &q->sig_data_len));
+	ERR_TRY(cursor_sub(c, q->sig_data_len, &sig));
 	q->len = cursor_offset(c);
 
-	TRY(cursor_bytes(&sig, QUOTE_SIG_SIZE, &q->signature));
-	TRY(cursor_bytes(&sig, QUOTE_ATT_KEY_SIZE, &q->att_key));
+	ERR_TRY(cursor_bytes(&sig, QUOTE_SIG_SIZE, &q->signature));
+	ERR_TRY(cursor_bytes(&sig, QUOTE_ATT_KEY_SIZE, &q->att_key));
 	if (q->kind != QUOTE_KIND_SGX_V3)
 		return quote_read_wrapped_qe_part(&sig, q);
-	TRY(quote_read_qe_part(&sig, q));
+	ERR_TRY(quote_read_qe_part(&sig, q));
 	q->outer_cert_type = q->cert.type;
 	return ERR_OK;
 }
@@ -452,9 +445,9 @@ quote_parse(const uint8_t *data, size_t len, struct quote *q)
 	q->raw_len = len;
 	cursor_init(&c, data, len);
 
-	TRY(quote_read_header(&c, &q->header));
-	TRY(quote_read_kind(&c, q));
-	TRY(quote_read_body(&c, q));
+	ERR_TRY(quote_read_header(&c, &q->header));
+	ERR_TRY(quote_read_kind(&c, q));
+	ERR_TRY(quote_read_body(&c, q));
 	return quote_read_sig_data(&c, q);
 }
 
@@ -467,23 +460,23 @@ quote_parse(const uint8_t *data, size_t len, struct quote *q)
 static enum err
 quote_read_td_report(struct cursor *c, struct quote_td_report *t)
 {
-	TRY(cursor_copy(c, t->tee_tcb_svn, sizeof(t->tee_tcb_svn)));
-	TRY(cursor_copy(c, t->mr_seam, sizeof(t->mr_seam)));
-	TRY(cursor_copy(c, t->mr_signer_seam, sizeof(t->mr_signer_seam)));
-	TRY(cursor_u64le(c, &t->seam_attributes));
-	TRY(cursor_u64le(c, &t->td_attributes));
-	TRY(cursor_u64le(c, &t->xfam));
-	TRY(cursor_copy(c, t->mr_td, sizeof(t->mr_td)));
-	TRY(cursor_copy(c, t->mr_config_id, sizeof(t->mr_config_id)));
-	TRY(cursor_copy(c, t->mr_owner, sizeof(t->mr_owner)));
-	TRY(cursor_copy(c, t->mr_owner_config, sizeof(t->mr_owner_config)));
-	TRY(cursor_copy(c, t->rtmr, sizeof(t->rtmr)));
-	TRY(cursor_copy(c, t->report_data, sizeof(t->report_data)));
+	ERR_TRY(cursor_copy(c, t->tee_tcb_svn, sizeof(t->tee_tcb_svn)));
+	ERR_TRY(cursor_copy(c, t->mr_seam, sizeof(t->mr_seam)));
+	ERR_TRY(cursor_copy(c, t->mr_signer_seam, sizeof(t->mr_signer_seam)));
+	ERR_TRY(cursor_u64le(c, &t->seam_attributes));
+	ERR_TRY(cursor_u64le(c, &t->td_attributes));
+	ERR_TRY(cursor_u64le(c, &t->xfam));
+	ERR_TRY(cursor_copy(c, t->mr_td, sizeof(t->mr_td)));
+	ERR_TRY(cursor_copy(c, t->mr_config_id, sizeof(t->mr_config_id)));
+	ERR_TRY(cursor_copy(c, t->mr_owner, sizeof(t->mr_owner)));
+	ERR_TRY(cursor_copy(c, t->mr_owner_config, sizeof(t->mr_owner_config)));
+	ERR_TRY(cursor_copy(c, t->rtmr, sizeof(t->rtmr)));
+	ERR_TRY(cursor_copy(c, t->report_data, sizeof(t->report_data)));
 	if (cursor_remaining(c) == 0)
 		return ERR_OK;
 	t->is_td15 = true;
-	TRY(cursor_copy(c, t->tee_tcb_svn2, sizeof(t->tee_tcb_svn2)));
-	TRY(cursor_copy(c, t->mr_service_td, sizeof(t->mr_service_td)));
+	ERR_TRY(cursor_copy(c, t->tee_tcb_svn2, sizeof(t->tee_tcb_svn2)));
+	ERR_TRY(cursor_copy(c, t->mr_service_td, sizeof(t->mr_service_td)));
 	return cursor_remaining(c) == 0 ? ERR_OK : ERR_INVALID;
 }
 
