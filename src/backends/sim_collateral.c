@@ -61,6 +61,20 @@ tcb_components(const uint8_t svn[static 16])
 	return arr;
 }
 
+/* A TCB level (of TCB info or QE identity) with its advisory, if any;
+ * NULL, and the level freed, when something fails. */
+static json_t *
+level_with_advisory(json_t *level, const char *advisory)
+{
+	if (level != NULL && advisory != NULL &&
+	    json_object_set_new(level, "advisoryIDs",
+	                        json_pack("[s]", advisory)) != 0) {
+		json_decref(level);
+		return NULL;
+	}
+	return level;
+}
+
 static json_t *
 tcb_level(const uint8_t svn[static 16], int pcesvn, const char *date,
           const char *status, const char *advisory)
@@ -70,13 +84,7 @@ tcb_level(const uint8_t svn[static 16], int pcesvn, const char *date,
 	                  tcb_components(svn), "pcesvn", pcesvn, "tcbDate",
 	                  date, "tcbStatus", status);
 
-	if (level != NULL && advisory != NULL &&
-	    json_object_set_new(level, "advisoryIDs",
-	                        json_pack("[s]", advisory)) != 0) {
-		json_decref(level);
-		return NULL;
-	}
-	return level;
+	return level_with_advisory(level, advisory);
 }
 
 static json_t *
@@ -106,13 +114,7 @@ qe_level(int isvsvn, const char *date, const char *status, const char *advisory)
 	json_t *level = json_pack("{s:{s:i},s:s,s:s}", "tcb", "isvsvn", isvsvn,
 	                          "tcbDate", date, "tcbStatus", status);
 
-	if (level != NULL && advisory != NULL &&
-	    json_object_set_new(level, "advisoryIDs",
-	                        json_pack("[s]", advisory)) != 0) {
-		json_decref(level);
-		return NULL;
-	}
-	return level;
+	return level_with_advisory(level, advisory);
 }
 
 /* ATTRIBUTES as the identity states them: the QE's, under the mask. */

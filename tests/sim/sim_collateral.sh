@@ -77,7 +77,8 @@ done
 qe=$(cat "$out/qe_identity.json")
 for want in '"id":"QE"' '"version":2' '"isvprodid":1' \
 	'"mrsigner":"8C4F5775D796503E96137F77C68A829A0056AC8DED70140B081B094490C57BFF"' \
-	'"miscselectMask":"FFFFFFFF"' '"tcb":{"isvsvn":8}'; do
+	'"miscselectMask":"FFFFFFFF"' '"tcb":{"isvsvn":8}' \
+	'"tcbStatus":"OutOfDate","advisoryIDs":["'; do
 	case $qe in *"$want"*) ;; *) fail "qe_identity.json lacks $want" ;; esac
 done
 issue=$(printf %s "$tcb" | sed 's/.*"issueDate":"\([^"]*\)".*/\1/')
