@@ -174,6 +174,15 @@ grep -q "check=quoting_enclave result=fail code=0xe012 \
 name=SGX_QL_OUT_OF_EPC cause=\"out of EPC" "$tmp/check.log" ||
 	fail "EPC line: $(cat "$tmp/check.log")"
 
+# No PCCS configuration for the quote provider: a warning with the file
+# to write, not a failure (Azure's provider needs none).
+rm "$tmp/qcnl.conf"
+check --sgx-dev-dir "$tmp/dev" || fail "check without QCNL: $(cat "$tmp/check.log")"
+grep -q "level=warn event=check check=qcnl_config result=warn \
+path=$tmp/qcnl.conf cause=\"no PCCS configuration.*fix=\"write pccs_url into \
+$tmp/qcnl.conf" "$tmp/check.log" || fail "QCNL line: $(cat "$tmp/check.log")"
+touch "$tmp/qcnl.conf"
+
 if ! ldconfig -p 2>/dev/null | grep -q libdcap_quoteprov; then
 	if "$daemon" --check --sgx-dev-dir "$tmp/dev" --dcap-library \
 		"$tmp/lib/libsgx_dcap_ql.so.1" 2>"$tmp/check.log"; then
