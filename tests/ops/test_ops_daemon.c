@@ -599,6 +599,86 @@ test_metrics_tcp(void **state)
 	free(e.dir);
 }
 
+/* Scrapes until the series has the value (5 s at most); the last text. */
+static char *
+scrape_until(const char *path, const char *series, long want)
+{
+	char *m = NULL;
+
+	for (int i = 0; i < 250; i++) {
+		free(m);
+		m = scrape(path, "/metrics");
+		if (sample(m, series) == want)
+			return m;
+		usleep(20000);
+	}
+	fail_msg("%s never reached %ld", series, want);
+	return m;
+}
+
+#define OPEN     "sgx_quote_helper_connections_open"
+#define ACCEPTED "sgx_quote_helper_connections_accepted_total"
+#define OVER_CAP                                                    \
+	"sgx_quote_helper_connections_rejected_total{reason=\"max_" \
+	"connections\"}"
+
+/* With one connection allowed and one held open by an idle client, the
+ * next three are closed at once: the gauge says one open, the counter
+ * says three refused for the cap, and the gauge drops when the idle
+ * client leaves. */
+static void
+test_metrics_connection_cap(void **state)
+{
+	const char *argv[] = {
+	        DAEMON, "--socket",         NULL,        "--state-dir",
+	        NULL,   "--metrics-listen", NULL,        "--max-connections",
+	        "1",    "--aesmd-conf",     "/dev/null", NULL};
+	struct env e;
+	uint8_t *r;
+	size_t got;
+	char *m;
+	int idle;
+
+	(void)state;
+	env_paths(&e);
+	argv[2] = e.socket;
+	argv[4] = e.state;
+	argv[6] = e.metrics;
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec(&e, argv);
+	wait_connectable(e.metrics);
+	/* The probe's connection must be accepted and closed before the
+	 * idle one comes, or the idle one would be the one over the cap. */
+	wait_connectable(e.socket);
+	free(scrape_until(e.metrics, ACCEPTED, 1));
+	free(scrape_until(e.metrics, OPEN, 0));
+
+	idle = raw_connect(e.socket);
+	assert_true(idle >= 0);
+	free(scrape_until(e.metrics, OPEN, 1));
+	for (int i = 0; i < 3; i++) {
+		int fd = raw_connect(e.socket);
+
+		assert_true(fd >= 0);
+		r = raw_read_all(fd, 2000, &got);
+		close(fd);
+		assert_non_null(r);
+		assert_int_equal(got, 0); /* closed without a reply */
+		free(r);
+	}
+	m = scrape_until(e.metrics, OVER_CAP, 3);
+	assert_int_equal(sample(m, OPEN), 1);
+	free(m);
+
+	close(idle);
+	free(scrape_until(e.metrics, OPEN, 0));
+	assert_int_equal(term_status(e.pid), 0);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
 /* ---- socket activation ---- */
 
 static int
@@ -727,6 +807,7 @@ main(void)
 	        cmocka_unit_test(test_policy_reload_metrics_logs),
 	        cmocka_unit_test(test_bad_policy_at_start),
 	        cmocka_unit_test(test_metrics_tcp),
+	        cmocka_unit_test(test_metrics_connection_cap),
 	        cmocka_unit_test(test_socket_activation),
 	        cmocka_unit_test(test_socket_activation_other_pid),
 	};
