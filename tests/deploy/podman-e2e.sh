@@ -79,7 +79,7 @@ build_image() {
 # Only what the Dockerfiles copy, not the build directories.
 build_images() {
 	mkdir "$work/context"
-	(cd "$src" && cp -a CMakeLists.txt cmake include src deploy \
+	(cd "$src" && cp -a CMakeLists.txt cmake include src man deploy \
 		"$work/context/")
 	build_image Dockerfile "$image"
 	build_image Dockerfile.sample "$sample"
