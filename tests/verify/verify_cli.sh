@@ -57,6 +57,14 @@ has '"debug":false'
 has '"report_data":"48656c6c6f2c20776f726c6421'
 has '"fmspc":"00a067110000"'
 
+# --repeat keeps the verdict and reports the rate on stderr.
+run 3 "$sgx01/quote.bin" --collateral "$sgx01/collateral.json" --at $at01 \
+	--repeat 5
+has "NOT ACCEPTED: ConfigurationAndSWHardeningNeeded"
+has "verify: quotes=1 repeat=5 seconds="
+has "per_second="
+run 2 "$sgx01/quote.bin" --collateral "$sgx01/collateral.json" --repeat 0
+
 # sgx/03: a collateral directory without CRLs.
 col=$tmp/oasis
 mkdir "$col"
