@@ -33,9 +33,19 @@ socket_inode() {
 	stat -c %i "$sock"
 }
 
+# att_key NAME: a quote from whichever daemon holds the path, and its
+# attestation key.
+att_key() {
+	"$bin/sgx-quote" quote --socket "$sock" --report-data 00 \
+		-o "$tmp/$1.bin" >/dev/null 2>&1 || fail "quote $1"
+	"$bin/sgx-quote" dump "$tmp/$1.bin" | sed -n 's/^ *attestation_key: //p'
+}
+
 start_daemon one
 one=$started
 wait_log one event=serving
+key_one=$(att_key one)
+[ -n "$key_one" ] || fail "no attestation key in the first daemon's quote"
 
 # SIGTERM: the old daemon finishes what it has; clients see nothing.
 bench_start term
@@ -56,6 +66,8 @@ bench_wait term
 grep -q "event=socket_kept" "$tmp/daemon-one.log" ||
 	fail "first daemon did not report keeping the new socket"
 probe || fail "path does not answer after SIGTERM hand-over"
+# The same state directory: the second daemon quotes with the same key.
+[ "$(att_key two)" = "$key_one" ] || fail "the second daemon's key differs"
 
 # SIGKILL: what the killed daemon held is lost, the path still answers.
 bench_start kill
