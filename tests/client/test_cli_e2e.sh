@@ -4,27 +4,9 @@
 # sgx-quote quote, dump, sim-report and probe, and their failures.
 set -eu
 build=$1
-bin=$build/bin
-daemon=$bin/sgx-quote-helper
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ ! -x "$daemon" ]; then
-	echo "SKIP: $daemon is not built" >&2
-	exit 77
-fi
-
-tmp=$(mktemp -d)
+. "$2/tests/lib.sh"
+skip_unless_built "$daemon"
 sock=$tmp/run/aesm.socket
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # No daemon yet: probe and quote fail with a clear message (at once: the
 # library's retry of a missing socket is tested on its own).
@@ -47,13 +29,7 @@ grep -q "SGX_ERROR_SERVICE_UNAVAILABLE" "$tmp/out" ||
 "$daemon" --backend sim --socket "$sock" --state-dir "$tmp/state" \
 	--log-level warn 2>"$tmp/daemon.log" &
 pid=$!
-i=0
-until "$bin/sgx-quote" probe --socket "$sock" --timeout-ms 500 \
-	>"$tmp/probe.out" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "daemon did not come up: $(cat "$tmp/daemon.log")"
-	sleep 0.1
-done
+wait_ready "$sock" "$tmp/daemon.log" "$tmp/probe.out"
 grep -q "^ok socket=$sock keys=1 " "$tmp/probe.out" ||
 	fail "probe output: $(cat "$tmp/probe.out")"
 
@@ -89,9 +65,7 @@ grep -q "sgx_get_quote_ex: SGX_ERROR_MAC_MISMATCH" "$tmp/out" ||
 	fail "wrong key message: $(cat "$tmp/out")"
 [ ! -e "$tmp/q3.bin" ] || fail "a quote file was written on failure"
 
-kill "$pid"
-wait "$pid" || fail "daemon exit status"
-pid=
+stop_daemon
 if "$bin/sgx-quote" probe --socket "$sock" --timeout-ms 500 2>/dev/null; then
 	fail "probe succeeded after the daemon stopped"
 fi

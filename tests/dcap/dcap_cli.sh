@@ -6,39 +6,8 @@
 # problem with its fix.
 set -eu
 build=$1
-bin=$build/bin
-daemon=$bin/sgx-quote-helper
+. "$2/tests/lib.sh"
 standin=$build/tests/dcap
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# Waits for the daemon on socket $1 (log $2).
-wait_ready() {
-	i=0
-	until "$bin/sgx-quote" probe --socket "$1" --timeout-ms 500 \
-		>/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "daemon did not come up: $(cat "$2")"
-		sleep 0.1
-	done
-}
-
-stop() {
-	kill "$pid"
-	wait "$pid" || fail "daemon exit status"
-	pid=
-}
 
 mkdir "$tmp/nodev" "$tmp/dev"
 touch "$tmp/dev/sgx_enclave" "$tmp/dev/sgx_provision"
@@ -57,7 +26,7 @@ sgx_trace_loglevel " ] || fail "stand-in exports: $names"
 	2>"$tmp/auto.log" &
 pid=$!
 wait_ready "$tmp/a/aesm.socket" "$tmp/auto.log"
-stop
+stop_daemon
 grep -q "level=warn event=backend_auto backend=sim reason=\"no SGX device \
 $tmp/nodev/sgx_enclave (No such file or directory)\" warning=" \
 	"$tmp/auto.log" || fail "auto log: $(cat "$tmp/auto.log")"
@@ -98,7 +67,7 @@ grep -q "lacks sgx_qe_set_enclave_load_policy" "$tmp/wronglib.log" ||
 	2>"$tmp/auto2.log" &
 pid=$!
 wait_ready "$tmp/c/aesm.socket" "$tmp/auto2.log"
-stop
+stop_daemon
 grep -q "event=backend_auto backend=sim reason=\"cannot load " \
 	"$tmp/auto2.log" || fail "auto log: $(cat "$tmp/auto2.log")"
 
@@ -118,7 +87,7 @@ data=0123456789abcdef0123456789abcdef
 "$bin/sgx-quote" quote --socket "$tmp/d/aesm.socket" --report-key \
 	"$tmp/d/k" --report-data $data -o "$tmp/q.bin" >"$tmp/out" 2>&1 ||
 	fail "quote: $(cat "$tmp/out")"
-stop
+stop_daemon
 "$bin/sgx-quote" dump "$tmp/q.bin" >"$tmp/dump" || fail "dump"
 grep -q "report_data: $data" "$tmp/dump" || fail "dump: report data"
 "$bin/sgx-quote" collateral --state-dir "$tmp/standin" -o "$tmp/coll" \

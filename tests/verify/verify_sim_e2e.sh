@@ -5,47 +5,21 @@
 # Arguments: build directory, source directory, test data directory.
 set -eu
 build=$1
-bin=$build/bin
-daemon=$bin/sgx-quote-helper
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ ! -x "$daemon" ]; then
-	echo "SKIP: $daemon is not built" >&2
-	exit 77
-fi
-
-tmp=$(mktemp -d)
+. "$2/tests/lib.sh"
+skip_unless_built "$daemon"
 sock=$tmp/run/aesm.socket
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 mkdir -p "$tmp/run"
 "$daemon" --backend sim --socket "$sock" --state-dir "$tmp/state" \
 	--log-level warn 2>"$tmp/daemon.log" &
 pid=$!
-i=0
-until "$bin/sgx-quote" probe --socket "$sock" --timeout-ms 500 \
-	>/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "daemon did not come up: $(cat "$tmp/daemon.log")"
-	sleep 0.1
-done
+wait_ready "$sock" "$tmp/daemon.log"
 
 "$bin/sgx-quote" quote --socket "$sock" --report-data 00112233 \
 	-o "$tmp/q.bin" >/dev/null || fail "quote"
 "$bin/sgx-quote" collateral --state-dir "$tmp/state" -o "$tmp/col" \
 	>/dev/null || fail "collateral export"
-kill "$pid"
-wait "$pid" || fail "daemon exit status"
-pid=
+stop_daemon
 
 # The simulated PCK certificate carries the TCB of the first level of the
 # simulated TCB info, which that level calls UpToDate.
