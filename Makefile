@@ -10,7 +10,7 @@ ifeq ($(CI),true)
 CMAKE_FLAGS += -DSQH_WERROR=ON
 endif
 
-.PHONY: all deps test-deps build asan run test unit-test asan-test lint clean \
+.PHONY: all deps test-deps build programs asan run test lint clean \
 	e2e bench fuzz
 
 all: build
@@ -30,8 +30,14 @@ asan: test-deps
 		-DSQH_SANITIZE=ON -DSQH_FUZZ=ON $(CMAKE_FLAGS)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
+# The programs a user runs, without the test suite.
+programs: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j $(JOBS) --target sgx-quote-helper sgx-quote \
+		sgx_quote_ex
+
 # Start the daemon on the simulated backend, in the foreground.
-run: build
+run: programs
 	@mkdir -p $(dir $(SOCKET))
 	@echo "starting: $(BUILD)/bin/sgx-quote-helper --backend sim" \
 		"--socket $(SOCKET) --state-dir $(STATE_DIR)"
