@@ -169,10 +169,7 @@ sim_get_quote(struct backend *b, const sgx_report_t *report,
 		return AESM_PARAMETER_ERROR;
 
 	/* The signature is about 80% of a quote's instructions; the rest is
-	 * the report's two CMACs, SHA-256 of the signed region and copying.
-	 * XXX: EVP hands the signature over DER-encoded, and decoding it
-	 * back to r || s costs about 5% of a quote; only the deprecated
-	 * EC_KEY interface returns r and s directly. */
+	 * the report's two CMACs, SHA-256 of the signed region and copying. */
 	sim_quote_parts(sb, &report->body, sig, &parts);
 	quote_v3_signed_region(&parts, signed_region);
 	if (sim_signer_sign(sb->att_signer, signed_region,

@@ -58,8 +58,8 @@ MUST_CHECK enum err sim_pki_sign(EVP_PKEY *key, const void *msg, size_t len,
 MUST_CHECK enum err sim_pki_pub_xy(EVP_PKEY *key, uint8_t xy[static 64]);
 
 /*
- * A signing context made once and duplicated per signature, for the per
- * quote path; safe to use from several threads at once.
+ * A signing key object made once, for the per quote path; safe to use
+ * from several threads at once (sim_signer.c).
  */
 struct sim_signer;
 
