@@ -13,7 +13,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/sha.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,17 +39,6 @@ struct daemon {
 	pid_t pid;
 };
 
-/* exec takes mutable strings; the child copies them. */
-static char **
-child_argv(const char *const *argv, size_t n)
-{
-	char **out = calloc(n + 1, sizeof(*out));
-
-	for (size_t i = 0; out != NULL && i < n; i++)
-		out[i] = strdup(argv[i]);
-	return out;
-}
-
 /* Starts the daemon with extra arguments (NULL-terminated); returns the
  * pid without waiting. */
 static pid_t
@@ -60,39 +48,15 @@ daemon_spawn(struct daemon *d, const char *const *extra)
 	                        d->state, "--workers", "2"};
 	size_t n = 7;
 	pid_t pid;
-	int fd;
 
 	for (; extra != NULL && *extra != NULL; extra++)
 		argv[n++] = *extra;
 	argv[n] = NULL;
 	pid = fork();
 	assert_true(pid >= 0);
-	if (pid == 0) {
-		fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (fd >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(DAEMON, child_argv(argv, n));
-		_exit(127);
-	}
+	if (pid == 0)
+		child_exec_logged(d->log, argv);
 	return pid;
-}
-
-/* Waits until the socket answers (the first start creates keys). */
-static void
-daemon_wait_ready(const struct daemon *d)
-{
-	for (int i = 0; i < 500; i++) {
-		int fd = raw_connect(d->socket);
-
-		if (fd >= 0) {
-			close(fd);
-			return;
-		}
-		usleep(20000);
-	}
-	fail_msg("daemon did not answer on %s", d->socket);
 }
 
 /* A fresh temporary directory for the socket, the state and the log. */
@@ -111,24 +75,13 @@ daemon_start(struct daemon *d)
 {
 	daemon_paths(d);
 	d->pid = daemon_spawn(d, NULL);
-	daemon_wait_ready(d);
-}
-
-/* Sends SIGTERM and returns the exit status (-1 when killed). */
-static int
-daemon_term(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(kill(pid, SIGTERM), 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	raw_wait_connectable(d->socket);
 }
 
 static void
 daemon_stop(struct daemon *d)
 {
-	assert_int_equal(daemon_term(d->pid), 0);
+	assert_int_equal(child_term(d->pid), 0);
 	rm_rf(d->dir);
 	free(d->dir);
 }
@@ -137,14 +90,11 @@ daemon_stop(struct daemon *d)
 static Aesm__Message__Response *
 ask(const struct daemon *d, unsigned field, const struct pb *inner)
 {
-	struct pb body = {0}, framed;
 	Aesm__Message__Response *res;
 	uint8_t *r;
 	size_t got;
 
-	pb_wrap(&body, field, inner);
-	pb_frame(&framed, &body);
-	r = raw_exchange(d->socket, framed.data, framed.len, &got);
+	r = pb_exchange(d->socket, field, inner, &got);
 	assert_non_null(r);
 	if (got == 0) {
 		free(r);
@@ -538,7 +488,7 @@ test_socket_handover(void **state)
 	assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
 	assert_int_equal(raw_connect(d.socket), -1);
 	d.pid = daemon_spawn(&d, NULL);
-	daemon_wait_ready(&d);
+	raw_wait_connectable(d.socket);
 	init_full(&d, &ti, pub2);
 	assert_memory_equal(pub1, pub2, 32);
 	daemon_stop(&d);
@@ -611,14 +561,14 @@ test_sigkill_during_first_start(void **state)
 		assert_int_equal(waitpid(d.pid, &status, 0), d.pid);
 
 		d.pid = daemon_spawn(&d, NULL);
-		daemon_wait_ready(&d);
+		raw_wait_connectable(d.socket);
 		assert_no_temp_files(d.state);
 		init_full(&d, &ti, pub1);
 		len1 = quote_chain(&d, chain1, sizeof(chain1));
-		assert_int_equal(daemon_term(d.pid), 0);
+		assert_int_equal(child_term(d.pid), 0);
 
 		d.pid = daemon_spawn(&d, NULL);
-		daemon_wait_ready(&d);
+		raw_wait_connectable(d.socket);
 		init_full(&d, &ti, pub2);
 		assert_memory_equal(pub1, pub2, sizeof(pub1));
 		len2 = quote_chain(&d, chain2, sizeof(chain2));

@@ -6,13 +6,16 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/keyid.h"
@@ -62,6 +65,17 @@ pb_frame(struct pb *out, const struct pb *body)
 	assert_true(body->len <= sizeof(out->data) - 4);
 	memcpy(out->data + 4, body->data, body->len);
 	out->len += body->len;
+}
+
+uint8_t *
+pb_exchange(const char *path, unsigned field, const struct pb *inner,
+            size_t *got)
+{
+	struct pb body = {0}, framed;
+
+	pb_wrap(&body, field, inner);
+	pb_frame(&framed, &body);
+	return raw_exchange(path, framed.data, framed.len, got);
 }
 
 /* ---- backend double ---- */
@@ -225,6 +239,53 @@ raw_exchange(const char *path, const void *data, size_t len, size_t *got)
 	close(fd);
 	return reply;
 }
+
+void
+raw_wait_connectable(const char *path)
+{
+	for (int i = 0; i < 500; i++) {
+		int fd = raw_connect(path);
+
+		if (fd >= 0) {
+			close(fd);
+			return;
+		}
+		usleep(20000);
+	}
+	fail_msg("nothing answers on %s", path);
+}
+
+/* ---- child processes ---- */
+
+void
+child_exec_logged(const char *log, const char *const *argv)
+{
+	/* exec takes mutable strings; the child's copies are never freed. */
+	char *args[32] = {0};
+	int fd;
+
+	for (size_t i = 0; i < 31 && argv[i] != NULL; i++)
+		args[i] = strdup(argv[i]);
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+	}
+	execv(args[0], args);
+	_exit(127);
+}
+
+int
+child_term(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* ---- temporary directories ---- */
 
 char *
 temp_dir(void)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "backends/backend.h"
 
@@ -25,6 +26,12 @@ void pb_bytes(struct pb *m, unsigned field, const void *data, size_t len);
 void pb_wrap(struct pb *out, unsigned field, const struct pb *inner);
 /* Prepends the 4-byte little-endian length. */
 void pb_frame(struct pb *out, const struct pb *body);
+/*
+ * Sends inner as the field of a framed request envelope on a new
+ * connection to path; returns what came back as raw_exchange does.
+ */
+uint8_t *pb_exchange(const char *path, unsigned field, const struct pb *inner,
+                     size_t *got);
 
 /* The fake backend's fixed answers. */
 #define FAKE_QUOTE_SIZE 1000
@@ -49,6 +56,18 @@ uint8_t *raw_exchange(const char *path, const void *data, size_t len,
 int raw_connect(const char *path);
 /* Reads until EOF with a deadline of timeout_ms; NULL on timeout. */
 uint8_t *raw_read_all(int fd, int timeout_ms, size_t *got);
+/* Waits (10 s at most) until a connection to path succeeds, else fails
+ * the test: a daemon's first start creates its keys first. */
+void raw_wait_connectable(const char *path);
+
+/*
+ * In a forked child: stdout and stderr appended to log, then argv[0] run
+ * with argv (NULL-terminated). Never returns; 127 when exec fails.
+ */
+void child_exec_logged(const char *log, const char *const *argv)
+        __attribute__((noreturn));
+/* Sends SIGTERM and reaps the child: its exit status, -1 when killed. */
+int child_term(pid_t pid);
 
 /* mkdtemp under TMPDIR or /tmp; the caller removes it with rm_rf(). */
 char *temp_dir(void);

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../daemon/testlib.h"
@@ -106,27 +105,13 @@ daemon_start(struct daemon *d, const char *variant)
 	assert_true(d->pid >= 0);
 	if (d->pid == 0)
 		daemon_exec(d, variant);
-	for (int i = 0; i < 500; i++) {
-		int fd = raw_connect(d->socket);
-
-		if (fd >= 0) {
-			close(fd);
-			return;
-		}
-		usleep(20000);
-	}
-	fail_msg("daemon did not answer on %s", d->socket);
+	raw_wait_connectable(d->socket);
 }
 
 static void
 daemon_stop(struct daemon *d)
 {
-	int status;
-
-	assert_int_equal(kill(d->pid, SIGTERM), 0);
-	assert_int_equal(waitpid(d->pid, &status, 0), d->pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(child_term(d->pid), 0);
 	rm_rf(d->dir);
 	free(d->dir);
 }
@@ -161,14 +146,11 @@ control_set(const struct daemon *d, const char *function, uint32_t code)
 static Aesm__Message__Response *
 ask(const struct daemon *d, unsigned field, const struct pb *inner)
 {
-	struct pb body = {0}, framed;
 	Aesm__Message__Response *res;
 	uint8_t *r;
 	size_t got;
 
-	pb_wrap(&body, field, inner);
-	pb_frame(&framed, &body);
-	r = raw_exchange(d->socket, framed.data, framed.len, &got);
+	r = pb_exchange(d->socket, field, inner, &got);
 	assert_non_null(r);
 	assert_true(got > 4);
 	res = wire_response_decode(r + 4, got - 4);

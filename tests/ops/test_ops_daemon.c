@@ -63,49 +63,6 @@ env_paths(struct env *e)
 	snprintf(e->policy, sizeof(e->policy), "%s/policy.json", e->dir);
 }
 
-/* In the child: stdout and stderr to the log, then the daemon (exec
- * takes mutable strings, so they are copied). */
-static void
-child_exec(const struct env *e, const char *const *argv)
-{
-	int fd = open(e->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	char *args[32] = {0};
-
-	for (size_t i = 0; argv[i] != NULL && i < 31; i++)
-		args[i] = strdup(argv[i]);
-	if (fd >= 0) {
-		dup2(fd, 1);
-		dup2(fd, 2);
-	}
-	execv(DAEMON, args);
-	_exit(127);
-}
-
-static void
-wait_connectable(const char *path)
-{
-	for (int i = 0; i < 500; i++) {
-		int fd = raw_connect(path);
-
-		if (fd >= 0) {
-			close(fd);
-			return;
-		}
-		usleep(20000);
-	}
-	fail_msg("nothing answers on %s", path);
-}
-
-static int
-term_status(pid_t pid)
-{
-	int status;
-
-	assert_int_equal(kill(pid, SIGTERM), 0);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static void
 write_policy(const struct env *e, const char *json)
 {
@@ -144,14 +101,11 @@ wait_log(const struct env *e, const char *needle)
 static Aesm__Message__Response *
 ask(const char *socket, unsigned field, const struct pb *inner)
 {
-	struct pb body = {0}, framed;
 	Aesm__Message__Response *res;
 	uint8_t *r;
 	size_t got;
 
-	pb_wrap(&body, field, inner);
-	pb_frame(&framed, &body);
-	r = raw_exchange(socket, framed.data, framed.len, &got);
+	r = pb_exchange(socket, field, inner, &got);
 	if (r == NULL || got <= 4) {
 		free(r);
 		return NULL;
@@ -310,9 +264,9 @@ daemon_start_policy(struct env *e)
 	e->pid = fork();
 	assert_true(e->pid >= 0);
 	if (e->pid == 0)
-		child_exec(e, argv);
-	wait_connectable(e->socket);
-	wait_connectable(e->metrics);
+		child_exec_logged(e->log, argv);
+	raw_wait_connectable(e->socket);
+	raw_wait_connectable(e->metrics);
 }
 
 /* Every line is one JSON object; request lines name our pid and uid. */
@@ -472,7 +426,7 @@ test_policy_reload_metrics_logs(void **state)
 	assert_non_null(strstr(m, "HTTP/1.1 404 "));
 	free(m);
 
-	assert_int_equal(term_status(e.pid), 0);
+	assert_int_equal(child_term(e.pid), 0);
 	check_json_log(&e, &requests);
 	/* Refusals past the first may be held back by the rate limit. */
 	assert_true(requests >= 1 + atomic_load(&load.ok) + b_ok + 1);
@@ -499,7 +453,7 @@ test_bad_policy_at_start(void **state)
 	e.pid = fork();
 	assert_true(e.pid >= 0);
 	if (e.pid == 0)
-		child_exec(&e, argv);
+		child_exec_logged(e.log, argv);
 	assert_int_equal(waitpid(e.pid, &status, 0), e.pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	wait_log(&e, "event=policy_load");
@@ -573,8 +527,8 @@ test_metrics_tcp(void **state)
 	e.pid = fork();
 	assert_true(e.pid >= 0);
 	if (e.pid == 0)
-		child_exec(&e, argv);
-	wait_connectable(e.socket);
+		child_exec_logged(e.log, argv);
+	raw_wait_connectable(e.socket);
 	wait_log(&e, "event=metrics_listening");
 	port = logged_port(&e);
 	assert_true(port > 0);
@@ -594,7 +548,7 @@ test_metrics_tcp(void **state)
 	assert_string_equal(text, "");
 	free(text);
 
-	assert_int_equal(term_status(e.pid), 0);
+	assert_int_equal(child_term(e.pid), 0);
 	rm_rf(e.dir);
 	free(e.dir);
 }
@@ -647,11 +601,11 @@ test_metrics_connection_cap(void **state)
 	e.pid = fork();
 	assert_true(e.pid >= 0);
 	if (e.pid == 0)
-		child_exec(&e, argv);
-	wait_connectable(e.metrics);
+		child_exec_logged(e.log, argv);
+	raw_wait_connectable(e.metrics);
 	/* The probe's connection must be accepted and closed before the
 	 * idle one comes, or the idle one would be the one over the cap. */
-	wait_connectable(e.socket);
+	raw_wait_connectable(e.socket);
 	free(scrape_until(e.metrics, ACCEPTED, 1));
 	free(scrape_until(e.metrics, OPEN, 0));
 
@@ -674,7 +628,7 @@ test_metrics_connection_cap(void **state)
 
 	close(idle);
 	free(scrape_until(e.metrics, OPEN, 0));
-	assert_int_equal(term_status(e.pid), 0);
+	assert_int_equal(child_term(e.pid), 0);
 	rm_rf(e.dir);
 	free(e.dir);
 }
@@ -731,7 +685,7 @@ spawn_activated(struct env *e, int lfd, const char *notify)
 	setenv("LISTEN_FDS", "1", 1);
 	setenv("LISTEN_PID", pid, 1);
 	setenv("NOTIFY_SOCKET", notify, 1);
-	child_exec(e, argv);
+	child_exec_logged(e->log, argv);
 }
 
 static void
@@ -791,11 +745,11 @@ test_socket_activation_other_pid(void **state)
 
 		setenv("LISTEN_FDS", "1", 1);
 		setenv("LISTEN_PID", "1", 1);
-		child_exec(&e, args);
+		child_exec_logged(e.log, args);
 	}
 	/* It binds its own socket instead. */
-	wait_connectable(e.socket);
-	assert_int_equal(term_status(e.pid), 0);
+	raw_wait_connectable(e.socket);
+	assert_int_equal(child_term(e.pid), 0);
 	rm_rf(e.dir);
 	free(e.dir);
 }
