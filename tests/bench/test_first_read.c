@@ -21,13 +21,6 @@
 #include "daemon/server.h"
 #include "../daemon/testlib.h"
 
-/* GetSupportedAttKeyIDNum as Intel's client sends it, and the reply
- * (reference "AESM protocol" section 3.3), written out by hand. */
-static const uint8_t num_req[] = {0x06, 0x00, 0x00, 0x00, 0xaa,
-                                  0x01, 0x03, 0x48, 0x98, 0x75};
-static const uint8_t num_reply[] = {0x07, 0x00, 0x00, 0x00, 0xaa, 0x01,
-                                    0x04, 0x08, 0x00, 0x10, 0x01};
-
 struct fixture {
 	char *dir;
 	char path[200];
@@ -82,7 +75,7 @@ fixture_teardown(void **state)
 	return 0;
 }
 
-/* Sends num_req in two writes split at cut, 20 ms apart, so that the
+/* Sends raw_num_req in two writes split at cut, 20 ms apart, so that the
  * server's first read sees only the first part; returns the reply. */
 static uint8_t *
 exchange_split(const char *path, size_t cut, size_t *got)
@@ -91,10 +84,11 @@ exchange_split(const char *path, size_t cut, size_t *got)
 	int fd = raw_connect(path);
 
 	assert_true(fd >= 0);
-	assert_int_equal(send(fd, num_req, cut, 0), (ssize_t)cut);
+	assert_int_equal(send(fd, raw_num_req, cut, 0), (ssize_t)cut);
 	usleep(20000);
-	assert_int_equal(send(fd, num_req + cut, sizeof(num_req) - cut, 0),
-	                 (ssize_t)(sizeof(num_req) - cut));
+	assert_int_equal(
+	        send(fd, raw_num_req + cut, sizeof(raw_num_req) - cut, 0),
+	        (ssize_t)(sizeof(raw_num_req) - cut));
 	r = raw_read_all(fd, 5000, got);
 	close(fd);
 	return r;
@@ -108,11 +102,11 @@ test_every_split_is_served(void **state)
 	uint8_t *r;
 
 	/* 1..3: inside the length; 4: after it; 5..9: inside the body. */
-	for (size_t cut = 1; cut < sizeof(num_req); cut++) {
+	for (size_t cut = 1; cut < sizeof(raw_num_req); cut++) {
 		r = exchange_split(f->path, cut, &got);
 		assert_non_null(r);
-		assert_int_equal(got, sizeof(num_reply));
-		assert_memory_equal(r, num_reply, got);
+		assert_int_equal(got, sizeof(raw_num_reply));
+		assert_memory_equal(r, raw_num_reply, got);
 		free(r);
 	}
 }
@@ -122,11 +116,12 @@ test_whole_request_in_one_write(void **state)
 {
 	struct fixture *f = *state;
 	size_t got;
-	uint8_t *r = raw_exchange(f->path, num_req, sizeof(num_req), &got);
+	uint8_t *r =
+	        raw_exchange(f->path, raw_num_req, sizeof(raw_num_req), &got);
 
 	assert_non_null(r);
-	assert_int_equal(got, sizeof(num_reply));
-	assert_memory_equal(r, num_reply, got);
+	assert_int_equal(got, sizeof(raw_num_reply));
+	assert_memory_equal(r, raw_num_reply, got);
 	free(r);
 }
 
@@ -135,16 +130,16 @@ static void
 test_trailing_bytes_ignored(void **state)
 {
 	struct fixture *f = *state;
-	uint8_t twice[2 * sizeof(num_req)];
+	uint8_t twice[2 * sizeof(raw_num_req)];
 	size_t got;
 	uint8_t *r;
 
-	memcpy(twice, num_req, sizeof(num_req));
-	memcpy(twice + sizeof(num_req), num_req, sizeof(num_req));
+	memcpy(twice, raw_num_req, sizeof(raw_num_req));
+	memcpy(twice + sizeof(raw_num_req), raw_num_req, sizeof(raw_num_req));
 	r = raw_exchange(f->path, twice, sizeof(twice), &got);
 	assert_non_null(r);
-	assert_int_equal(got, sizeof(num_reply));
-	assert_memory_equal(r, num_reply, got);
+	assert_int_equal(got, sizeof(raw_num_reply));
+	assert_memory_equal(r, raw_num_reply, got);
 	free(r);
 }
 

@@ -25,12 +25,6 @@
 #include "daemon/server.h"
 #include "testlib.h"
 
-/* GetSupportedAttKeyIDNum as Intel's client sends it, and the reply. */
-static const uint8_t num_req[] = {0x06, 0x00, 0x00, 0x00, 0xaa,
-                                  0x01, 0x03, 0x48, 0x98, 0x75};
-static const uint8_t num_reply[] = {0x07, 0x00, 0x00, 0x00, 0xaa, 0x01,
-                                    0x04, 0x08, 0x00, 0x10, 0x01};
-
 struct fixture {
 	char *dir;
 	char path[200];
@@ -97,11 +91,11 @@ static void
 assert_num_roundtrip(const char *path)
 {
 	size_t got;
-	uint8_t *r = raw_exchange(path, num_req, sizeof(num_req), &got);
+	uint8_t *r = raw_exchange(path, raw_num_req, sizeof(raw_num_req), &got);
 
 	assert_non_null(r);
-	assert_int_equal(got, sizeof(num_reply));
-	assert_memory_equal(r, num_reply, sizeof(num_reply));
+	assert_int_equal(got, sizeof(raw_num_reply));
+	assert_memory_equal(r, raw_num_reply, sizeof(raw_num_reply));
 	free(r);
 }
 
@@ -145,13 +139,13 @@ test_length_and_body_in_two_writes(void **state)
 	fixture_start(&f, 1, 5000, 16);
 	fd = raw_connect(f.path);
 	assert_true(fd >= 0);
-	assert_int_equal(send(fd, num_req, 4, 0), 4);
+	assert_int_equal(send(fd, raw_num_req, 4, 0), 4);
 	usleep(20000);
-	assert_int_equal(send(fd, num_req + 4, 6, 0), 6);
+	assert_int_equal(send(fd, raw_num_req + 4, 6, 0), 6);
 	r = raw_read_all(fd, 5000, &got);
 	assert_non_null(r);
-	assert_int_equal(got, sizeof(num_reply));
-	assert_memory_equal(r, num_reply, got);
+	assert_int_equal(got, sizeof(raw_num_reply));
+	assert_memory_equal(r, raw_num_reply, got);
 	free(r);
 	close(fd);
 	fixture_stop(&f);
@@ -194,8 +188,9 @@ test_stalled_clients_do_not_block(void **state)
 		stalled[i] = raw_connect(f.path);
 		assert_true(stalled[i] >= 0);
 		/* one byte of the length, or a whole length and no body */
-		assert_int_equal(send(stalled[i], num_req, i % 2 ? 1 : 5, 0),
-		                 i % 2 ? 1 : 5);
+		assert_int_equal(
+		        send(stalled[i], raw_num_req, i % 2 ? 1 : 5, 0),
+		        i % 2 ? 1 : 5);
 	}
 	t0 = mono_ms();
 	for (int i = 0; i < 20; i++)
@@ -219,7 +214,7 @@ test_deadline_closes_stalled(void **state)
 	fixture_start(&f, 1, 200, 16);
 	fd = raw_connect(f.path);
 	assert_true(fd >= 0);
-	assert_int_equal(send(fd, num_req, 5, 0), 5);
+	assert_int_equal(send(fd, raw_num_req, 5, 0), 5);
 	t0 = mono_ms();
 	r = raw_read_all(fd, 3000, &got);
 	assert_non_null(r);
@@ -248,7 +243,7 @@ test_connection_cap(void **state)
 	usleep(50000);
 	fd = raw_connect(f.path);
 	assert_true(fd >= 0);
-	(void)send(fd, num_req, sizeof(num_req), MSG_NOSIGNAL);
+	(void)send(fd, raw_num_req, sizeof(raw_num_req), MSG_NOSIGNAL);
 	r = raw_read_all(fd, 3000, &got);
 	assert_non_null(r);
 	assert_int_equal(got, 0);
@@ -258,8 +253,9 @@ test_connection_cap(void **state)
 		close(held[i]);
 	/* the held ones are noticed and released */
 	for (int tries = 0;; tries++) {
-		r = raw_exchange(f.path, num_req, sizeof(num_req), &got);
-		if (r != NULL && got == sizeof(num_reply)) {
+		r = raw_exchange(f.path, raw_num_req, sizeof(raw_num_req),
+		                 &got);
+		if (r != NULL && got == sizeof(raw_num_reply)) {
 			free(r);
 			break;
 		}
@@ -285,17 +281,17 @@ test_stop_finishes_in_flight(void **state)
 	fixture_start(&f, 2, 5000, 16);
 	fd = raw_connect(f.path);
 	assert_true(fd >= 0);
-	assert_int_equal(send(fd, num_req, 6, 0), 6);
+	assert_int_equal(send(fd, raw_num_req, 6, 0), 6);
 	usleep(50000);
 	server_stop(f.s);
 	usleep(100000);
 	/* no longer reachable by path, the request still in flight */
 	assert_int_equal(stat(f.path, &st), -1);
-	assert_int_equal(send(fd, num_req + 6, 4, 0), 4);
+	assert_int_equal(send(fd, raw_num_req + 6, 4, 0), 4);
 	r = raw_read_all(fd, 5000, &got);
 	assert_non_null(r);
-	assert_int_equal(got, sizeof(num_reply));
-	assert_memory_equal(r, num_reply, got);
+	assert_int_equal(got, sizeof(raw_num_reply));
+	assert_memory_equal(r, raw_num_reply, got);
 	free(r);
 	close(fd);
 	pthread_join(f.thread, NULL);

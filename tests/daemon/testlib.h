@@ -73,4 +73,12 @@ int child_term(pid_t pid);
 char *temp_dir(void);
 void rm_rf(const char *dir);
 
+/* GetSupportedAttKeyIDNum as Intel's client sends it (timeout 15000), and
+ * the reply with one key, framed; written out by hand from reference "AESM
+ * protocol" section 1.3.5. */
+#define RAW_NUM_REQ_SIZE   10
+#define RAW_NUM_REPLY_SIZE 11
+extern const uint8_t raw_num_req[RAW_NUM_REQ_SIZE];
+extern const uint8_t raw_num_reply[RAW_NUM_REPLY_SIZE];
+
 #endif
