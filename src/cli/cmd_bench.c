@@ -31,6 +31,7 @@
 #include "hist.h"
 #include "sgx_uae_quote_ex.h"
 #include "wire/wire.h"
+#include "common/timeutil.h"
 
 #define BENCH_WHO         "sgx-quote bench"
 #define BENCH_MAX_CLIENTS 4096
@@ -242,15 +243,6 @@ bench_parse_args(int argc, char **argv, struct bench_args *a)
 	return -1;
 }
 
-static int64_t
-bench_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* ---- one request ---- */
 
 static enum bench_cause
@@ -371,10 +363,10 @@ bench_thread_main(void *arg)
 	int64_t start, end;
 
 	pthread_barrier_wait(&t->run->start);
-	for (start = bench_now_ns(); buf != NULL && start < r->end_ns;
+	for (start = timeutil_mono_ns(); buf != NULL && start < r->end_ns;
 	     start = end) {
 		cause = bench_one(r, buf);
-		end = bench_now_ns();
+		end = timeutil_mono_ns();
 		if (cause == BENCH_OK) {
 			hist_add(&t->hist, (uint64_t)(end - start) / 1000);
 			continue;
@@ -382,7 +374,7 @@ bench_thread_main(void *arg)
 		t->errors[cause]++;
 		if (cause == BENCH_ERR_CONNECT) {
 			poll(NULL, 0, BENCH_RETRY_PAUSE_MS);
-			end = bench_now_ns();
+			end = timeutil_mono_ns();
 		}
 	}
 	free(buf);
@@ -565,12 +557,12 @@ bench_run_threads(struct bench_run *r, struct bench_thread *t, unsigned n,
 		return false;
 	}
 	bench_cpu(&user, &sys);
-	start = bench_now_ns();
+	start = timeutil_mono_ns();
 	r->end_ns = start + (int64_t)(seconds * 1e9);
 	pthread_barrier_wait(&r->start);
 	for (unsigned i = 0; i < n; i++)
 		pthread_join(t[i].tid, NULL);
-	out->seconds = (double)(bench_now_ns() - start) / 1e9;
+	out->seconds = (double)(timeutil_mono_ns() - start) / 1e9;
 	bench_cpu(&out->cpu_user_s, &out->cpu_sys_s);
 	out->cpu_user_s -= user;
 	out->cpu_sys_s -= sys;

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "common/timeutil.h"
 
 static void
 probe_usage(FILE *out)
@@ -95,15 +96,6 @@ probe_parse_args(int argc, char **argv, const char **socket, int *timeout)
 	return -1;
 }
 
-static double
-probe_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Reads the answer to the probe; the exit code. */
 static int
 probe_result(const char *path, const Aesm__Message__Response *res, double ms)
@@ -159,14 +151,14 @@ cmd_probe(int argc, char **argv)
 	sub.has_timeout = true;
 	sub.timeout = CLIENT_TIMEOUT_MS;
 	req.getsupportedattkeyidnumreq = &sub;
-	start = probe_now_ms();
+	start = (double)timeutil_mono_ns() / 1e6;
 	s = client_transact(&conf, CLIENT_OP_GET_SUPPORTED_NUM, &req, &res);
 	if (s != SGX_SUCCESS) {
 		fprintf(stderr, "sgx-quote probe: %s: no answer (%s)\n", path,
 		        client_status_name(s));
 		return CLI_EXIT_FAIL;
 	}
-	rc = probe_result(path, res, probe_now_ms() - start);
+	rc = probe_result(path, res, (double)timeutil_mono_ns() / 1e6 - start);
 	wire_response_free(res);
 	return rc;
 }

@@ -464,15 +464,6 @@ verdict_print_json(const struct verdict *v, const struct verify_args *a)
 	json_decref(o);
 }
 
-static double
-verify_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int
 verify_one(struct verify_ctx *ctx, const struct collateral *col,
            const struct verify_args *a, const char *path, double *busy)
@@ -494,10 +485,10 @@ verify_one(struct verify_ctx *ctx, const struct collateral *col,
 		return CLI_EXIT_FAIL;
 	}
 	v->path = path;
-	start = verify_now();
+	start = (double)timeutil_mono_ns() / 1e9;
 	for (unsigned long i = 0; i < a->repeat; i++)
 		v->err = verify_quote(ctx, col, quote, len, &a->opts, &v->res);
-	*busy += verify_now() - start;
+	*busy += (double)timeutil_mono_ns() / 1e9 - start;
 	free(quote);
 
 	verdict_judge(a, v);

@@ -3,6 +3,7 @@
  * client and server expect (reference "AESM protocol" sections 1.2, 2).
  */
 #include "client.h"
+#include "common/timeutil.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -84,15 +85,6 @@ connect_cause(int err)
 	}
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 sleep_ms(int64_t ms)
 {
@@ -111,7 +103,7 @@ sleep_ms(int64_t ms)
 static enum err
 connect_retrying(const struct client_conf *conf, int *fd)
 {
-	int64_t deadline = mono_ms() + conf->retry_ms, left;
+	int64_t deadline = timeutil_mono_ms() + conf->retry_ms, left;
 	int64_t pause = RETRY_FIRST_MS;
 	enum err e;
 	int saved;
@@ -121,7 +113,7 @@ connect_retrying(const struct client_conf *conf, int *fd)
 		saved = errno;
 		if (e != ERR_IO || (saved != ENOENT && saved != ECONNREFUSED))
 			return e;
-		if ((left = deadline - mono_ms()) <= 0) {
+		if ((left = deadline - timeutil_mono_ms()) <= 0) {
 			errno = saved;
 			return e;
 		}

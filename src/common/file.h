@@ -32,4 +32,10 @@ MUST_CHECK enum err file_write_atomic(const char *path, const void *data,
  */
 MUST_CHECK enum err file_mkdir_p(const char *path, mode_t mode);
 
+/*
+ * Waits for an exclusive flock() on fd, retrying when a signal interrupts
+ * the wait. ERR_IO with errno set on failure; closing fd drops the lock.
+ */
+MUST_CHECK enum err file_lock(int fd);
+
 #endif

@@ -161,3 +161,18 @@ timeutil_format_rfc3339(time_t t, char out[static TIMEUTIL_RFC3339_SIZE])
 	memcpy(out, text, n);
 	out[n] = '\0';
 }
+
+int64_t
+timeutil_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t
+timeutil_mono_ms(void)
+{
+	return timeutil_mono_ns() / 1000000;
+}

@@ -1,11 +1,13 @@
 /*
- * RFC 3339 timestamps in UTC, as used by Intel's collateral ("issueDate",
- * "nextUpdate") and by the command line (--at).
+ * Time: RFC 3339 timestamps in UTC, as used by Intel's collateral
+ * ("issueDate", "nextUpdate") and by the command line (--at), and the
+ * monotonic clock that deadlines and latencies are measured with.
  */
 #ifndef SQH_COMMON_TIMEUTIL_H
 #define SQH_COMMON_TIMEUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "err.h"
@@ -24,5 +26,9 @@ MUST_CHECK enum err timeutil_parse_rfc3339(const char *s, size_t len,
 
 /* Writes t as "YYYY-MM-DDTHH:MM:SSZ". */
 void timeutil_format_rfc3339(time_t t, char out[static TIMEUTIL_RFC3339_SIZE]);
+
+/* The monotonic clock, in nanoseconds and in milliseconds. */
+int64_t timeutil_mono_ns(void);
+int64_t timeutil_mono_ms(void);
 
 #endif

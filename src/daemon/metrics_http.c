@@ -27,6 +27,7 @@
 
 #include "common/cursor.h"
 #include "common/log.h"
+#include "common/timeutil.h"
 
 #define HTTP_MAX_REQUEST  4096
 #define HTTP_TIMEOUT_MS   2000
@@ -49,15 +50,6 @@ struct metrics_http {
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct http_client clients[HTTP_MAX_CLIENTS];
 };
-
-static int64_t
-http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- request ---- */
 
@@ -223,7 +215,7 @@ http_accept(struct metrics_http *m)
 		return;
 	cl->fd = fd;
 	cl->got = 0;
-	cl->deadline_ms = http_now_ms() + HTTP_TIMEOUT_MS;
+	cl->deadline_ms = timeutil_mono_ms() + HTTP_TIMEOUT_MS;
 }
 
 /* ---- the thread ---- */
@@ -232,7 +224,7 @@ http_accept(struct metrics_http *m)
 static nfds_t
 http_poll_set(struct metrics_http *m, struct pollfd *pfd, int *timeout)
 {
-	int64_t now = http_now_ms(), left;
+	int64_t now = timeutil_mono_ms(), left;
 	nfds_t n = 2;
 
 	pfd[0] = (struct pollfd){.fd = m->stop_fd, .events = POLLIN};

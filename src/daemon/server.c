@@ -21,6 +21,7 @@
 #include "daemon/metrics.h"
 #include "daemon/reqlog.h"
 #include "wire/wire.h"
+#include "common/timeutil.h"
 
 #define EVENTS_PER_WAIT 64
 /* How long accepting pauses when the process runs out of descriptors. */
@@ -108,21 +109,6 @@ struct server {
 /* The epoll tag of the listening socket in the workers' sets. */
 static char listen_tag;
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t
-now_ms(void)
-{
-	return now_ns() / 1000000;
-}
-
 /* ---- connections (worker side) ---- */
 
 static void
@@ -157,7 +143,7 @@ active_remove(struct worker *w, struct conn *c)
 static void
 conn_log(const struct conn *c)
 {
-	int64_t ns = now_ns() - c->accepted_ns;
+	int64_t ns = timeutil_mono_ns() - c->accepted_ns;
 	bool replied =
 	        c->result.kind != WIRE_KIND_NONE && c->result.reply != NULL;
 
@@ -424,7 +410,7 @@ worker_take_queue(struct worker *w)
 static void
 worker_expire(struct worker *w)
 {
-	int64_t now = now_ms();
+	int64_t now = timeutil_mono_ms();
 	struct conn *c;
 
 	while ((c = w->active_head) != NULL && c->deadline_ms <= now) {
@@ -446,7 +432,7 @@ worker_wait_ms(const struct worker *w)
 		until = w->accept_resume_ms;
 	if (until == INT64_MAX)
 		return -1;
-	left = until - now_ms();
+	left = until - timeutil_mono_ms();
 	if (left < 0)
 		return 0;
 	return left > 60000 ? 60000 : (int)left + 1;
@@ -547,7 +533,7 @@ worker_init(struct server *s, struct worker *w, unsigned index)
 static bool
 limit_log_due(struct server *s)
 {
-	int64_t now = now_ms();
+	int64_t now = timeutil_mono_ms();
 	int64_t last = atomic_load(&s->last_limit_log_ms);
 
 	if (now - last < LIMIT_LOG_INTERVAL_MS)
@@ -584,7 +570,7 @@ accept_conn(struct server *s, int fd)
 	metrics_conn_opened();
 	c->fd = fd;
 	c->id = atomic_fetch_add(&s->next_id, 1) + 1;
-	c->accepted_ns = now_ns();
+	c->accepted_ns = timeutil_mono_ns();
 	c->deadline_ms = c->accepted_ns / 1000000 + s->cfg.request_timeout_ms;
 	c->outcome = "unknown";
 	return c;
@@ -648,7 +634,8 @@ worker_accept(struct worker *w)
 			               "backoff_ms=%d",
 			               w->index, ACCEPT_BACKOFF_MS);
 		if (worker_listen(w, false) == ERR_OK)
-			w->accept_resume_ms = now_ms() + ACCEPT_BACKOFF_MS;
+			w->accept_resume_ms =
+			        timeutil_mono_ms() + ACCEPT_BACKOFF_MS;
 		return;
 	}
 }
@@ -670,7 +657,8 @@ worker_listen_update(struct worker *w)
 		atomic_fetch_add(&s->unlistened, 1);
 		return;
 	}
-	if (w->accept_resume_ms != 0 && now_ms() >= w->accept_resume_ms) {
+	if (w->accept_resume_ms != 0 &&
+	    timeutil_mono_ms() >= w->accept_resume_ms) {
 		w->accept_resume_ms = 0;
 		if (worker_listen(w, true) != ERR_OK)
 			log_error_errno("event=listen worker=%u", w->index);
@@ -750,9 +738,9 @@ static void
 accept_until_quiet(struct server *s)
 {
 	struct pollfd p = {.fd = s->cfg.listener->fd, .events = POLLIN};
-	int64_t until = now_ms() + DRAIN_MAX_MS;
+	int64_t until = timeutil_mono_ms() + DRAIN_MAX_MS;
 
-	while (accept_batch(s) && now_ms() < until) {
+	while (accept_batch(s) && timeutil_mono_ms() < until) {
 		if (poll(&p, 1, DRAIN_QUIET_MS) <= 0)
 			return;
 	}

@@ -3,6 +3,7 @@
  * every wait goes through poll(), so no call can hang past its deadline.
  */
 #include "wire.h"
+#include "common/timeutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,15 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for events on fd until the deadline; ERR_TIMEOUT when it passes. */
 static enum err
 wait_fd(int fd, short events, int64_t deadline)
@@ -32,7 +24,7 @@ wait_fd(int fd, short events, int64_t deadline)
 	int n;
 
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - timeutil_mono_ms();
 		if (left <= 0)
 			return ERR_TIMEOUT;
 		n = poll(&p, 1, left > 60000 ? 60000 : (int)left);
@@ -50,7 +42,7 @@ wait_fd(int fd, short events, int64_t deadline)
 static enum err
 backoff(int64_t deadline, int *delay_ms)
 {
-	int64_t left = deadline - now_ms();
+	int64_t left = deadline - timeutil_mono_ms();
 
 	if (left <= 0)
 		return ERR_TIMEOUT;
@@ -83,7 +75,7 @@ enum err
 wire_connect(const char *path, int timeout_ms, int *out)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = timeutil_mono_ms() + timeout_ms;
 	int fd, saved, delay_ms = 1;
 	enum err e = ERR_OK;
 
@@ -125,7 +117,7 @@ wire_connect(const char *path, int timeout_ms, int *out)
 enum err
 wire_send_all(int fd, const uint8_t *data, size_t len, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = timeutil_mono_ms() + timeout_ms;
 	enum err e;
 	ssize_t n;
 
@@ -174,14 +166,14 @@ recv_until(int fd, uint8_t *data, size_t len, int64_t deadline)
 enum err
 wire_recv_all(int fd, uint8_t *data, size_t len, int timeout_ms)
 {
-	return recv_until(fd, data, len, now_ms() + timeout_ms);
+	return recv_until(fd, data, len, timeutil_mono_ms() + timeout_ms);
 }
 
 enum err
 wire_recv_frame(int fd, uint32_t max, int timeout_ms, uint8_t **body,
                 size_t *len)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = timeutil_mono_ms() + timeout_ms;
 	uint8_t prefix[WIRE_LEN_SIZE];
 	uint32_t n;
 	uint8_t *p;
