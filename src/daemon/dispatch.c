@@ -458,10 +458,8 @@ dispatch_request(struct backend *b, const uint8_t *body, size_t len,
 	if (req == NULL) {
 		/* protobuf-c refuses a message that misses a required field;
 		 * Intel answers such a request of a known kind with error 1,
-		 * and closes on anything else.
-		 * XXX: a known envelope field whose own contents are not
-		 * protobuf also gets error 1 here, where Intel closes; the
-		 * scan does not look inside sub-messages. */
+		 * and closes on anything that is not protobuf, down to the
+		 * request message's own fields. */
 		kind = wire_request_scan_kind(body, len, &status);
 		if (status != ERR_OK || kind == WIRE_KIND_NONE)
 			return ERR_OK;

@@ -223,29 +223,86 @@ scan_skip_value(struct cursor *c, unsigned wire_type)
 	}
 }
 
-enum wire_kind
-wire_request_scan_kind(const uint8_t *body, size_t len, enum err *status)
+/* Reads a field's key; field number 0 is not protobuf. */
+static enum err
+scan_key(struct cursor *c, uint64_t *key)
 {
-	bool present[32] = {false};
+	enum err e = scan_varint(c, key);
+
+	if (e == ERR_OK && (*key >> 3) == 0)
+		return ERR_INVALID;
+	return e;
+}
+
+/* Checks that len bytes are a sequence of well-formed fields. */
+static enum err
+scan_fields(const uint8_t *data, size_t len)
+{
 	struct cursor c;
 	uint64_t key;
 	enum err e;
 
+	cursor_init(&c, data, len);
+	while (cursor_remaining(&c) > 0) {
+		if ((e = scan_key(&c, &key)) != ERR_OK ||
+		    (e = scan_skip_value(&c, (unsigned)(key & 7))) != ERR_OK)
+			return e == ERR_TRUNCATED ? ERR_INVALID : e;
+	}
+	return ERR_OK;
+}
+
+static bool
+scan_known_kind(uint64_t field)
+{
+	for (size_t i = 0; i < N_REQUEST_KINDS; i++) {
+		if ((uint64_t)request_order[i] == field)
+			return true;
+	}
+	return false;
+}
+
+enum wire_kind
+wire_request_scan_kind(const uint8_t *body, size_t len, enum err *status)
+{
+	bool present[32] = {false};
+	const uint8_t *sub;
+	struct cursor c;
+	uint64_t key, sub_len;
+	enum err e;
+
 	cursor_init(&c, body, len);
 	while (cursor_remaining(&c) > 0) {
-		if ((e = scan_varint(&c, &key)) != ERR_OK ||
-		    (e = scan_skip_value(&c, (unsigned)(key & 7))) != ERR_OK) {
-			*status = e == ERR_TRUNCATED ? ERR_INVALID : e;
-			return WIRE_KIND_NONE;
+		if ((e = scan_key(&c, &key)) != ERR_OK)
+			goto malformed;
+		if ((key & 7) != 2 || !scan_known_kind(key >> 3)) {
+			if ((e = scan_skip_value(&c, (unsigned)(key & 7))) !=
+			    ERR_OK)
+				goto malformed;
+			continue;
 		}
-		if ((key & 7) == 2 && (key >> 3) < 32)
-			present[key >> 3] = true;
+		/* A request message: Intel's parser reads it too, so bytes
+		 * in it that are not protobuf make the whole request
+		 * malformed. */
+		if ((e = scan_varint(&c, &sub_len)) != ERR_OK)
+			goto malformed;
+		if (sub_len > cursor_remaining(&c) ||
+		    cursor_bytes(&c, (size_t)sub_len, &sub) != ERR_OK) {
+			e = ERR_INVALID;
+			goto malformed;
+		}
+		if ((e = scan_fields(sub, (size_t)sub_len)) != ERR_OK)
+			goto malformed;
+		present[key >> 3] = true;
 	}
 	*status = ERR_OK;
 	for (size_t i = 0; i < N_REQUEST_KINDS; i++) {
 		if (present[request_order[i]])
 			return request_order[i];
 	}
+	return WIRE_KIND_NONE;
+
+malformed:
+	*status = e == ERR_TRUNCATED ? ERR_INVALID : e;
 	return WIRE_KIND_NONE;
 }
 

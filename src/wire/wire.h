@@ -64,9 +64,11 @@ enum wire_kind wire_request_kind(const Aesm__Message__Request *req);
 /*
  * The envelope field numbers present in a body that may not decode (for
  * instance a recognized request missing a required field): scans the top
- * level of the message without decoding sub-messages. Returns the first
- * known kind in Intel's order, WIRE_KIND_NONE when there is none, and
- * ERR_INVALID in *status when the body is not even well-formed protobuf.
+ * level of the message, and the fields of each request message in it,
+ * without decoding them. Returns the first known kind in Intel's order,
+ * WIRE_KIND_NONE when there is none, and ERR_INVALID in *status when the
+ * body or one of its request messages is not well-formed protobuf (Intel's
+ * parser fails on those and closes without a reply).
  */
 enum wire_kind wire_request_scan_kind(const uint8_t *body, size_t len,
                                       enum err *status);

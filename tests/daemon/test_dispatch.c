@@ -806,10 +806,56 @@ test_no_known_field_closes(void **state)
 	assert_no_reply(garbage, 0);
 }
 
+/* A request message whose own bytes are not protobuf makes the whole
+ * request malformed for Intel's parser: closed without a reply. Bytes
+ * that are protobuf but not the message's fields are unknown fields to
+ * it, and a required field is then missing: error 1. */
+static void
+test_malformed_request_message_closes(void **state)
+{
+	/* field 17 { a key that never ends } */
+	static const uint8_t endless_key[] = {0x8a, 0x01, 0x01, 0xff};
+	/* field 17 { field 1, bytes: says 5, has 1 } */
+	static const uint8_t short_bytes[] = {0x8a, 0x01, 0x03,
+	                                      0x0a, 0x05, 0x01};
+	/* field 17 { field number 0 } */
+	static const uint8_t field_zero[] = {0x8a, 0x01, 0x02, 0x00, 0x00};
+	/* field 15 { wire type 7 } */
+	static const uint8_t bad_type[] = {0x7a, 0x02, 0x0f, 0x00};
+	/* field 17 { field 1 as a varint }: protobuf, not GetQuoteEx's */
+	static const uint8_t wrong_type[] = {0x8a, 0x01, 0x02, 0x08, 0x01};
+	static const uint8_t want[] = {0x8a, 0x01, 0x02, 0x08, 0x01};
+	/* field 5 (no request) { garbage }: never looked into */
+	static const uint8_t unknown_garbage[] = {0x2a, 0x01, 0xff, 0x7a, 0x00};
+	static const uint8_t want_init[] = {0x7a, 0x02, 0x08, 0x01};
+	struct pb body = {0};
+	struct reply rp;
+
+	(void)state;
+	assert_no_reply(endless_key, sizeof(endless_key));
+	assert_no_reply(short_bytes, sizeof(short_bytes));
+	assert_no_reply(field_zero, sizeof(field_zero));
+	assert_no_reply(bad_type, sizeof(bad_type));
+
+	memcpy(body.data, wrong_type, sizeof(wrong_type));
+	body.len = sizeof(wrong_type);
+	run(&body, &rp);
+	assert_reply_body(&rp, want, sizeof(want));
+	reply_free(&rp);
+
+	memcpy(body.data, unknown_garbage, sizeof(unknown_garbage));
+	body.len = sizeof(unknown_garbage);
+	run(&body, &rp);
+	assert_reply_body(&rp, want_init, sizeof(want_init));
+	reply_free(&rp);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup(test_malformed_request_message_closes,
+	                               reset_backend),
 	        cmocka_unit_test_setup(test_key_id_num_worked_encoding,
 	                               reset_backend),
 	        cmocka_unit_test_setup(test_key_id_num_zero_is_30,
