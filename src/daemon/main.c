@@ -471,6 +471,24 @@ on_stop_signal(int sig)
 		server_stop(s);
 }
 
+/*
+ * SIGHUP's default action ends the process, and the reloader that takes
+ * it starts only once the backend is open, which on a first start takes a
+ * while (keys are made). Blocked here, before anything else runs and
+ * before any thread exists (threads inherit the mask), a SIGHUP during
+ * start-up stays pending and the reloader's sigwait takes it as soon as it
+ * runs: the reload is done once, when the daemon is ready.
+ */
+static void
+sighup_block(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static enum err
 signals_install(void)
 {
@@ -555,6 +573,7 @@ main(int argc, char **argv)
 	struct options o;
 	int rc;
 
+	sighup_block();
 	if ((rc = options_parse(&o, argc, argv)) >= 0)
 		return rc;
 	log_set_level(o.log_level);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "backends/sim_report.h"
+#include "common/file.h"
 #include "common/keyid.h"
 #include "testlib.h"
 #include "wire/wire.h"
@@ -578,6 +579,89 @@ test_sigkill_during_first_start(void **state)
 	}
 }
 
+/* Waits (5 s at most) until the file contains needle. */
+static void
+wait_file_has(const char *path, const char *needle)
+{
+	const struct timespec pause = {0, 20 * 1000 * 1000};
+	uint8_t *text;
+	size_t len;
+	bool found;
+
+	for (int i = 0; i < 250; i++) {
+		assert_int_equal(file_read_all(path, 1 << 20, &text, &len),
+		                 ERR_OK);
+		found = memmem(text, len, needle, strlen(needle)) != NULL;
+		free(text);
+		if (found)
+			return;
+		nanosleep(&pause, NULL);
+	}
+	fail_msg("no '%s' in %s", needle, path);
+}
+
+/* Whether the file has anything in it yet. */
+static bool
+file_nonempty(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* SIGHUP over and over while a fresh daemon starts (a first start makes
+ * its keys, the longest start-up there is), from its first log line, when
+ * it runs its own code, until it serves: it must neither die nor fail to
+ * come up, and a reload asked for meanwhile is done once it is ready. */
+static void
+test_sighup_during_start(void **state)
+{
+	const struct timespec pause = {0, 2 * 1000 * 1000};
+	unsigned sent;
+	struct daemon d;
+	int status, fd;
+	size_t got;
+	uint8_t *r;
+
+	(void)state;
+	for (int round = 0; round < 5; round++) {
+		daemon_paths(&d);
+		d.pid = daemon_spawn(&d, NULL);
+		for (int i = 0; !file_nonempty(d.log); i++) {
+			assert_true(i < 10000);
+			nanosleep(&pause, NULL);
+		}
+		sent = 0;
+		for (int i = 0;; i++) {
+			assert_true(i < 5000);
+			assert_int_equal(kill(d.pid, SIGHUP), 0);
+			sent++;
+			if (waitpid(d.pid, &status, WNOHANG) == d.pid)
+				fail_msg("round %d: the daemon ended (%s %d) "
+				         "after %u SIGHUPs",
+				         round,
+				         WIFSIGNALED(status) ? "signal"
+				                             : "status",
+				         WIFSIGNALED(status)
+				                 ? WTERMSIG(status)
+				                 : WEXITSTATUS(status),
+				         sent);
+			if ((fd = raw_connect(d.socket)) >= 0)
+				break;
+			nanosleep(&pause, NULL);
+		}
+		close(fd);
+		r = raw_exchange(d.socket, raw_num_req, sizeof(raw_num_req),
+		                 &got);
+		assert_non_null(r);
+		assert_int_equal(got, sizeof(raw_num_reply));
+		assert_memory_equal(r, raw_num_reply, got);
+		free(r);
+		wait_file_has(d.log, "event=reload signal=SIGHUP");
+		daemon_stop(&d);
+	}
+}
+
 /* SIGINT stops the daemon like SIGTERM. */
 static void
 test_sigint_exits_zero(void **state)
@@ -638,6 +722,7 @@ main(void)
 	        cmocka_unit_test(test_sigterm_finishes_in_flight),
 	        cmocka_unit_test(test_socket_handover),
 	        cmocka_unit_test(test_sigint_exits_zero),
+	        cmocka_unit_test(test_sighup_during_start),
 	        cmocka_unit_test(test_sigkill_during_first_start),
 	        cmocka_unit_test(test_flags),
 	};
