@@ -355,6 +355,18 @@ options_parse(struct options *o, int argc, char **argv)
 		        argv[optind]);
 		return 2;
 	}
+	/* Before anything is made on disk: the state directory and the
+	 * socket's directory would otherwise be left behind. */
+	if (!listener_path_ok(o->socket)) {
+		fprintf(stderr,
+		        "sgx-quote-helper: invalid --socket '%s' (%zu bytes): "
+		        "a socket path must be 1 to %zu bytes long (the %zu "
+		        "bytes of a Unix socket address less %zu for the "
+		        "temporary name bound first) and not end in '/'\n",
+		        o->socket, strlen(o->socket), LISTENER_SOCKET_PATH_MAX,
+		        LISTENER_PATH_MAX - 1, LISTENER_TMP_SUFFIX_MAX);
+		return 2;
+	}
 	if (!o->per_uid_set)
 		o->max_connections_per_uid =
 		        o->max_connections >= DEFAULT_PER_UID_DIVISOR

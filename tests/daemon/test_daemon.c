@@ -27,6 +27,7 @@
 #include "backends/sim_report.h"
 #include "common/file.h"
 #include "common/keyid.h"
+#include "daemon/listener.h"
 #include "testlib.h"
 #include "wire/wire.h"
 
@@ -681,6 +682,74 @@ test_sigint_exits_zero(void **state)
 	free(d.dir);
 }
 
+/* Points d->socket at a file in d->dir/run whose path is len bytes. */
+static void
+socket_path_of_length(struct daemon *d, size_t len)
+{
+	int n = snprintf(d->socket, sizeof(d->socket), "%s/run/", d->dir);
+
+	if (n < 0 || (size_t)n + 1 > len || len >= sizeof(d->socket))
+		skip(); /* TMPDIR too long for the test */
+	memset(d->socket + n, 's', len - (size_t)n);
+	d->socket[len] = '\0';
+}
+
+/* Spawns with d's paths; the exit status, after the process ended. */
+static int
+daemon_exit_status(struct daemon *d)
+{
+	pid_t pid = daemon_spawn(d, NULL);
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* A socket path that cannot be bound (too long for sun_path with the
+ * temporary suffix, empty, a directory) is a usage error found before
+ * anything is made: no state directory, no socket directory, a message
+ * that names the limit. A path of the longest length is served. */
+static void
+test_socket_path_checked_first(void **state)
+{
+	char run[180], limit[64];
+	struct daemon d;
+	struct stat st;
+	char *log;
+	size_t len;
+
+	(void)state;
+	daemon_paths(&d);
+	snprintf(run, sizeof(run), "%s/run", d.dir);
+	snprintf(limit, sizeof(limit), "must be 1 to %zu bytes long",
+	         (size_t)LISTENER_SOCKET_PATH_MAX);
+	assert_int_equal(LISTENER_SOCKET_PATH_MAX, 95);
+
+	socket_path_of_length(&d, LISTENER_SOCKET_PATH_MAX + 1);
+	assert_int_equal(daemon_exit_status(&d), 2);
+	socket_path_of_length(&d, sizeof(((struct sockaddr_un *)0)->sun_path));
+	assert_int_equal(daemon_exit_status(&d), 2);
+	d.socket[0] = '\0';
+	assert_int_equal(daemon_exit_status(&d), 2);
+	snprintf(d.socket, sizeof(d.socket), "%s/", run);
+	assert_int_equal(daemon_exit_status(&d), 2);
+	assert_int_equal(stat(d.state, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(stat(run, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(file_read_all(d.log, 1 << 20, (uint8_t **)&log, &len),
+	                 ERR_OK);
+	assert_non_null(memmem(log, len, limit, strlen(limit)));
+	free(log);
+
+	socket_path_of_length(&d, LISTENER_SOCKET_PATH_MAX);
+	d.pid = daemon_spawn(&d, NULL);
+	raw_wait_connectable(d.socket);
+	assert_int_equal(stat(d.state, &st), 0);
+	daemon_stop(&d);
+}
+
 static void
 test_flags(void **state)
 {
@@ -724,6 +793,7 @@ main(void)
 	        cmocka_unit_test(test_sigint_exits_zero),
 	        cmocka_unit_test(test_sighup_during_start),
 	        cmocka_unit_test(test_sigkill_during_first_start),
+	        cmocka_unit_test(test_socket_path_checked_first),
 	        cmocka_unit_test(test_flags),
 	};
 
