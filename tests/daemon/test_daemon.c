@@ -663,6 +663,41 @@ test_sighup_during_start(void **state)
 	}
 }
 
+/* Five identical failures of one peer: the first is logged, the other
+ * four are left out, and no later one comes to carry their count; the
+ * stop must write it. */
+static void
+test_suppressed_count_at_stop(void **state)
+{
+	static const uint8_t huge[] = {0xff, 0xff, 0xff, 0xff};
+	char want[160];
+	struct daemon d;
+	uint8_t *r, *log;
+	size_t got, len;
+
+	(void)state;
+	daemon_start(&d);
+	for (int i = 0; i < 5; i++) {
+		r = raw_exchange(d.socket, huge, sizeof(huge), &got);
+		assert_non_null(r);
+		assert_int_equal(got, 0);
+		free(r);
+	}
+	snprintf(want, sizeof(want),
+	         "event=failures_suppressed pid=%ld uid=%ld "
+	         "failure=bad_length code=0 repeated=4\n",
+	         (long)getpid(), (long)getuid());
+	wait_file_has(d.log, "outcome=bad_length");
+	assert_int_equal(child_term(d.pid), 0);
+	assert_int_equal(file_read_all(d.log, 1 << 20, &log, &len), ERR_OK);
+	if (memmem(log, len, want, strlen(want)) == NULL)
+		fail_msg("no '%s' in the log:\n%.*s", want, (int)len,
+		         (const char *)log);
+	free(log);
+	rm_rf(d.dir);
+	free(d.dir);
+}
+
 /* SIGINT stops the daemon like SIGTERM. */
 static void
 test_sigint_exits_zero(void **state)
@@ -792,6 +827,7 @@ main(void)
 	        cmocka_unit_test(test_socket_handover),
 	        cmocka_unit_test(test_sigint_exits_zero),
 	        cmocka_unit_test(test_sighup_during_start),
+	        cmocka_unit_test(test_suppressed_count_at_stop),
 	        cmocka_unit_test(test_sigkill_during_first_start),
 	        cmocka_unit_test(test_socket_path_checked_first),
 	        cmocka_unit_test(test_flags),
