@@ -101,30 +101,84 @@ json_put(struct json_line *l, const char *s, size_t n)
 	l->len += n;
 }
 
-static void
-json_put_string(struct json_line *l, const char *s, size_t n)
+/*
+ * The length of the well-formed UTF-8 sequence at s, or 0 when the byte at
+ * s starts none. The ranges are those of the Unicode Standard's table of
+ * well-formed byte sequences (section 3.9, Table 3-7, as in RFC 3629):
+ * they leave out overlong forms (C0, C1, E0 80-9F, F0 80-8F), the UTF-16
+ * surrogates (ED A0-BF) and everything above U+10FFFF (F4 90-BF, F5-FF),
+ * and a sequence cut short is not one.
+ */
+static size_t
+utf8_sequence_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	if (s[0] < 0xe0)
+		len = 2;
+	else if (s[0] < 0xf0)
+		len = 3;
+	else
+		len = 4;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++) {
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	}
+	return len;
+}
+
+/* Puts the character at s as JSON string content; returns the bytes it
+ * took. A byte that is not part of valid UTF-8 (a path, say, can hold
+ * anything) becomes U+FFFD, so that the line stays valid JSON. */
+static size_t
+json_put_char(struct json_line *l, const unsigned char *s, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
 	char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+	size_t len;
+
+	if (s[0] == '"' || s[0] == '\\') {
+		esc[1] = (char)s[0];
+		json_put(l, esc, 2);
+		return 1;
+	}
+	if (s[0] < 0x20 || s[0] == 0x7f) {
+		esc[4] = digits[s[0] >> 4];
+		esc[5] = digits[s[0] & 0xf];
+		json_put(l, esc, 6);
+		return 1;
+	}
+	if ((len = utf8_sequence_len(s, n)) == 0) {
+		json_put(l, "\\ufffd", 6);
+		return 1;
+	}
+	json_put(l, (const char *)s, len);
+	return len;
+}
+
+static void
+json_put_string(struct json_line *l, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
 
 	json_put(l, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			esc[1] = (char)c;
-			json_put(l, esc, 2);
-			esc[1] = 'u';
-		} else if (c < 0x20 || c == 0x7f) {
-			esc[4] = digits[c >> 4];
-			esc[5] = digits[c & 0xf];
-			json_put(l, esc, 6);
-		} else {
-			/* XXX: bytes of invalid UTF-8 (a path, say) pass
-			 * through and make the line invalid JSON. */
-			json_put(l, s + i, 1);
-		}
-	}
+	for (size_t i = 0; i < n;)
+		i += json_put_char(l, u + i, n - i);
 	json_put(l, "\"", 1);
 }
 

@@ -9,7 +9,9 @@
  *
  * In the JSON format the same pairs become one JSON object per line, with
  * the same keys ("ts" and "level" first); values that are plain decimal
- * integers become numbers, everything else strings:
+ * integers become numbers, everything else strings, in which each byte
+ * that is not part of valid UTF-8 becomes U+FFFD, so that every line is
+ * valid JSON whatever a logged value (a path, say) holds:
  *
  *   {"ts":"...","level":"info","event":"listening","socket":"/var/..."}
  */

@@ -25,6 +25,14 @@ sockaddr_fill(struct sockaddr_un *sa, const char *path)
 	return true;
 }
 
+bool
+listener_path_ok(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 0 && n <= LISTENER_SOCKET_PATH_MAX && path[n - 1] != '/';
+}
+
 /* Copies the directory part of path ("." when there is none). */
 static bool
 path_dir(const char *path, char *dir, size_t size)
@@ -225,11 +233,11 @@ listener_open(const struct listener_config *cfg, struct listener *l)
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
 	n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", cfg->path, (long)getpid());
-	if (cfg->path[0] == '\0' || n < 0 || (size_t)n >= sizeof(tmp) ||
+	if (!listener_path_ok(cfg->path) || n < 0 || (size_t)n >= sizeof(tmp) ||
 	    !path_dir(cfg->path, dir, sizeof(dir))) {
-		log_error("event=socket_refused path=%s reason=\"path empty or "
-		          "longer than %zu bytes with its temporary suffix\"",
-		          cfg->path, sizeof(tmp) - 1);
+		log_error("event=socket_refused path=%s reason=\"path empty, a "
+		          "directory or longer than %zu bytes\"",
+		          cfg->path, LISTENER_SOCKET_PATH_MAX);
 		return ERR_INVALID;
 	}
 	memcpy(l->path, cfg->path, strlen(cfg->path) + 1);

@@ -18,6 +18,13 @@
 #include "common/err.h"
 
 #define LISTENER_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+/* The socket is bound first under its path with ".PID.tmp" appended; a
+ * pid has at most 7 digits (the kernel's PID_MAX_LIMIT is 4194304). */
+#define LISTENER_TMP_SUFFIX_MAX (sizeof(".4194304.tmp") - 1)
+/* The longest socket path: with the suffix and its NUL it fits in
+ * sun_path, whatever the pid. */
+#define LISTENER_SOCKET_PATH_MAX \
+	(LISTENER_PATH_MAX - 1 - LISTENER_TMP_SUFFIX_MAX)
 
 struct listener_config {
 	const char *path;
@@ -33,6 +40,13 @@ struct listener {
 	ino_t ino;
 	bool linked; /* path still ours as far as we know */
 };
+
+/*
+ * Whether path can name the socket: 1 to LISTENER_SOCKET_PATH_MAX bytes,
+ * not a directory (no trailing slash). Checked before anything is made on
+ * disk; listener_open checks it again.
+ */
+bool listener_path_ok(const char *path);
 
 /*
  * Creates the socket. Every failure is logged with its reason; ERR_INVALID

@@ -33,6 +33,13 @@
 /* The largest real request (GetQuoteEx with a QE report info) is under
  * 1.5 KiB; a smaller cap would refuse legitimate clients. */
 #define MIN_REQUEST_BYTES 2048
+/* Without --max-connections-per-uid, one uid may hold this fraction of
+ * --max-connections (256 of the default 1024): no tenant can take every
+ * slot, yet a pod keeps far fewer open even when busy, since a connection
+ * lasts one request, about a millisecond. */
+#define DEFAULT_PER_UID_DIVISOR 4
+/* Neither cap can usefully exceed the descriptors a process may have. */
+#define MAX_CONNECTIONS_MOST 1000000
 
 struct options {
 	const char *socket;
@@ -44,6 +51,8 @@ struct options {
 	unsigned workers;
 	unsigned request_timeout_ms;
 	unsigned max_connections;
+	unsigned max_connections_per_uid;
+	bool per_uid_set; /* else derived from max_connections */
 	unsigned max_request_bytes;
 	struct peer_policy peers;
 	mode_t socket_mode;
@@ -96,6 +105,16 @@ usage(FILE *out)
 	        "  --max-connections N       open connections at once, "
 	        "more are closed\n"
 	        "                            (default %d)\n"
+	        "  --max-connections-per-uid N\n"
+	        "                            open connections of one peer "
+	        "uid at once, more\n"
+	        "                            are closed (default: a "
+	        "quarter of\n"
+	        "                            --max-connections, so that no "
+	        "tenant holds them\n"
+	        "                            all, yet far more than a busy "
+	        "pod keeps open;\n"
+	        "                            0: no cap per uid)\n"
 	        "  --max-request-bytes N     longest request accepted, "
 	        "before any allocation\n"
 	        "                            (default and most %u)\n"
@@ -184,6 +203,7 @@ enum {
 	OPT_METRICS_LISTEN,
 	OPT_POLICY,
 	OPT_AESMD_CONF,
+	OPT_MAX_CONNECTIONS_PER_UID,
 };
 
 static const struct option long_options[] = {
@@ -208,6 +228,8 @@ static const struct option long_options[] = {
         {"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"aesmd-conf", required_argument, NULL, OPT_AESMD_CONF},
+        {"max-connections-per-uid", required_argument, NULL,
+         OPT_MAX_CONNECTIONS_PER_UID},
         {NULL, 0, NULL, 0},
 };
 
@@ -250,9 +272,15 @@ options_set(struct options *o, int opt, const char *arg)
 		o->request_timeout_ms = (unsigned)v;
 		return true;
 	case OPT_MAX_CONNECTIONS:
-		if (!parse_uint(arg, 10, 1, 1000000, &v))
+		if (!parse_uint(arg, 10, 1, MAX_CONNECTIONS_MOST, &v))
 			return false;
 		o->max_connections = (unsigned)v;
+		return true;
+	case OPT_MAX_CONNECTIONS_PER_UID:
+		if (!parse_uint(arg, 10, 0, MAX_CONNECTIONS_MOST, &v))
+			return false;
+		o->max_connections_per_uid = (unsigned)v;
+		o->per_uid_set = true;
 		return true;
 	case OPT_MAX_REQUEST_BYTES:
 		if (!parse_uint(arg, 10, MIN_REQUEST_BYTES, WIRE_MAX_REQUEST,
@@ -327,6 +355,23 @@ options_parse(struct options *o, int argc, char **argv)
 		        argv[optind]);
 		return 2;
 	}
+	/* Before anything is made on disk: the state directory and the
+	 * socket's directory would otherwise be left behind. */
+	if (!listener_path_ok(o->socket)) {
+		fprintf(stderr,
+		        "sgx-quote-helper: invalid --socket '%s' (%zu bytes): "
+		        "a socket path must be 1 to %zu bytes long (the %zu "
+		        "bytes of a Unix socket address less %zu for the "
+		        "temporary name bound first) and not end in '/'\n",
+		        o->socket, strlen(o->socket), LISTENER_SOCKET_PATH_MAX,
+		        LISTENER_PATH_MAX - 1, LISTENER_TMP_SUFFIX_MAX);
+		return 2;
+	}
+	if (!o->per_uid_set)
+		o->max_connections_per_uid =
+		        o->max_connections >= DEFAULT_PER_UID_DIVISOR
+		                ? o->max_connections / DEFAULT_PER_UID_DIVISOR
+		                : 1;
 	return -1;
 }
 
@@ -438,6 +483,24 @@ on_stop_signal(int sig)
 		server_stop(s);
 }
 
+/*
+ * SIGHUP's default action ends the process, and the reloader that takes
+ * it starts only once the backend is open, which on a first start takes a
+ * while (keys are made). Blocked here, before anything else runs and
+ * before any thread exists (threads inherit the mask), a SIGHUP during
+ * start-up stays pending and the reloader's sigwait takes it as soon as it
+ * runs: the reload is done once, when the daemon is ready.
+ */
+static void
+sighup_block(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 static enum err
 signals_install(void)
 {
@@ -466,11 +529,12 @@ log_settings(const struct options *o, const struct backend *b)
 
 	log_info("event=start version=%s socket=%s socket_mode=%04o "
 	         "state_dir=%s backend=%s workers=%u request_timeout_ms=%u "
-	         "max_connections=%u max_request_bytes=%u backlog=%d "
-	         "log_level=%s replace=%s %s",
+	         "max_connections=%u max_connections_per_uid=%u "
+	         "max_request_bytes=%u backlog=%d log_level=%s replace=%s %s",
 	         SQH_VERSION, o->socket, (unsigned)o->socket_mode, o->state_dir,
 	         b->name, o->workers, o->request_timeout_ms, o->max_connections,
-	         o->max_request_bytes, LISTEN_BACKLOG, levels[o->log_level],
+	         o->max_connections_per_uid, o->max_request_bytes,
+	         LISTEN_BACKLOG, levels[o->log_level],
 	         o->replace ? "yes" : "no", peers);
 }
 
@@ -486,6 +550,8 @@ serve(const struct options *o, struct backend *b)
 	                           .workers = o->workers,
 	                           .request_timeout_ms = o->request_timeout_ms,
 	                           .max_connections = o->max_connections,
+	                           .max_connections_per_uid =
+	                                   o->max_connections_per_uid,
 	                           .max_request_bytes = o->max_request_bytes,
 	                           .peers = &o->peers};
 	struct listener l;
@@ -519,6 +585,7 @@ main(int argc, char **argv)
 	struct options o;
 	int rc;
 
+	sighup_block();
 	if ((rc = options_parse(&o, argc, argv)) >= 0)
 		return rc;
 	log_set_level(o.log_level);

@@ -31,6 +31,7 @@ static const char *const outcomes[] = {
 
 static const char *const reject_names[METRICS_REJECT_COUNT] = {
         [METRICS_REJECT_MAX_CONNECTIONS] = "max_connections",
+        [METRICS_REJECT_MAX_CONNECTIONS_PER_UID] = "max_connections_per_uid",
         [METRICS_REJECT_OUT_OF_MEMORY] = "out_of_memory",
         [METRICS_REJECT_PEER_NOT_ALLOWED] = "peer_not_allowed",
         [METRICS_REJECT_OTHER] = "other",

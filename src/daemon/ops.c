@@ -11,6 +11,7 @@
 #include "daemon/aesmd_conf.h"
 #include "daemon/metrics.h"
 #include "daemon/policy.h"
+#include "daemon/reqlog.h"
 #include "daemon/sd.h"
 
 static struct {
@@ -170,6 +171,9 @@ ops_stopping(void)
 void
 ops_stop(void)
 {
+	/* The server has logged its last request: no failure count left
+	 * out may be lost with the process. */
+	reqlog_flush_all();
 	atomic_store(&ops.stopping, true);
 	if (ops.reloader_started) {
 		pthread_kill(ops.reloader, SIGHUP);

@@ -7,7 +7,11 @@
  * Lines for failures are rate-limited per peer: an identical failure
  * (same peer, same event, same code) is written at most once per
  * REQLOG_REPEAT_INTERVAL_S; the next line written for it carries
- * repeated=N, the number of lines left out in between.
+ * repeated=N, the number of lines left out in between. When no such line
+ * comes, the count is written on its own (event=failures_suppressed, with
+ * the peer, failure, code and repeated=N): by the first request logged
+ * after the interval has passed, when the pair's slot is taken by
+ * another, and at stop.
  */
 #ifndef SQH_DAEMON_REQLOG_H
 #define SQH_DAEMON_REQLOG_H
@@ -51,6 +55,16 @@ struct reqlog_entry {
 };
 
 void reqlog_request(const struct reqlog_entry *e);
+
+/*
+ * Writes the counts left out whose interval had passed by now_s, seconds
+ * of CLOCK_MONOTONIC_COARSE; reqlog_request calls it with the time. When
+ * none is due it costs one atomic load.
+ */
+void reqlog_flush_due(int64_t now_s);
+
+/* Writes every count left out, whatever its interval: at stop. */
+void reqlog_flush_all(void);
 
 /* Forgets the rate-limit state (tests). */
 void reqlog_reset(void);

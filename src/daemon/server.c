@@ -20,6 +20,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/metrics.h"
 #include "daemon/reqlog.h"
+#include "daemon/uid_quota.h"
 #include "wire/wire.h"
 #include "common/timeutil.h"
 
@@ -59,6 +60,8 @@ struct conn {
 	int64_t deadline_ms;
 	pid_t pid;
 	uid_t uid;
+	gid_t gid;
+	bool uid_counted; /* holds one of its uid's connections */
 	uint8_t prefix[WIRE_LEN_SIZE];
 	size_t got;
 	uint8_t *body;
@@ -98,6 +101,7 @@ struct server {
 	unsigned next_worker;
 	atomic_uint_fast64_t next_id;
 	atomic_uint open_conns;
+	struct uid_quota *uid_quota; /* NULL: no cap per uid */
 	atomic_bool stopping;
 	/* Set when the listening socket is about to close; each worker then
 	 * drops it from its epoll set and counts itself in unlistened. */
@@ -176,6 +180,8 @@ conn_close(struct worker *w, struct conn *c)
 	conn_log(c);
 	active_remove(w, c);
 	close(c->fd);
+	if (c->uid_counted)
+		uid_quota_release(w->srv->uid_quota, c->uid);
 	conn_free(c);
 	atomic_fetch_sub(&w->srv->open_conns, 1);
 }
@@ -366,18 +372,13 @@ conn_step(struct worker *w, struct conn *c)
 	c->interest = ev.events;
 }
 
-/* A new connection: who is it, and try at once, since the request has
- * often arrived already. */
+/* A new connection: may its peer be served? Try at once, since the
+ * request has often arrived already. */
 static void
 conn_adopt(struct worker *w, struct conn *c)
 {
-	struct peer who;
+	struct peer who = {.pid = c->pid, .uid = c->uid, .gid = c->gid};
 
-	if (peer_identify(c->fd, &who) != ERR_OK)
-		log_warn_errno("event=peer_unknown req=%llu",
-		               (unsigned long long)c->id);
-	c->pid = who.pid;
-	c->uid = who.uid;
 	active_append(w, c);
 	if (!peer_allowed(w->srv->cfg.peers, c->fd, &who)) {
 		c->outcome = "peer_not_allowed";
@@ -543,10 +544,36 @@ limit_log_due(struct server *s)
 	                                      now);
 }
 
-/* A new connection under the cap, or NULL after closing fd. */
+/* Counts a connection for its peer's uid; false after logging and
+ * counting the refusal when the uid holds its share already. */
+static bool
+accept_uid_take(struct server *s, const struct peer *who)
+{
+	bool over;
+	enum err e;
+
+	if (s->uid_quota == NULL)
+		return true;
+	if ((e = uid_quota_take(s->uid_quota, who->uid)) == ERR_OK)
+		return true;
+	over = e == ERR_RANGE;
+	if (limit_log_due(s))
+		log_warn("event=connection_refused reason=%s pid=%ld uid=%ld "
+		         "limit=%u",
+		         over ? "max_connections_per_uid" : "out_of_memory",
+		         (long)who->pid,
+		         who->uid == (uid_t)-1 ? -1L : (long)who->uid,
+		         s->cfg.max_connections_per_uid);
+	metrics_conn_rejected(over ? METRICS_REJECT_MAX_CONNECTIONS_PER_UID
+	                           : METRICS_REJECT_OUT_OF_MEMORY);
+	return false;
+}
+
+/* A new connection under the caps, or NULL after closing fd. */
 static struct conn *
 accept_conn(struct server *s, int fd)
 {
+	struct peer who;
 	struct conn *c;
 
 	if (atomic_load(&s->open_conns) >= s->cfg.max_connections) {
@@ -558,7 +585,15 @@ accept_conn(struct server *s, int fd)
 		close(fd);
 		return NULL;
 	}
+	if (peer_identify(fd, &who) != ERR_OK)
+		log_warn_errno("event=peer_unknown");
+	if (!accept_uid_take(s, &who)) {
+		close(fd);
+		return NULL;
+	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		if (s->uid_quota != NULL)
+			uid_quota_release(s->uid_quota, who.uid);
 		if (limit_log_due(s))
 			log_warn("event=connection_refused "
 			         "reason=out_of_memory");
@@ -570,6 +605,10 @@ accept_conn(struct server *s, int fd)
 	metrics_conn_opened();
 	c->fd = fd;
 	c->id = atomic_fetch_add(&s->next_id, 1) + 1;
+	c->pid = who.pid;
+	c->uid = who.uid;
+	c->gid = who.gid;
+	c->uid_counted = s->uid_quota != NULL;
 	c->accepted_ns = timeutil_mono_ns();
 	c->deadline_ms = c->accepted_ns / 1000000 + s->cfg.request_timeout_ms;
 	c->outcome = "unknown";
@@ -801,6 +840,10 @@ server_setup(struct server *s)
 	struct epoll_event stop = {.events = EPOLLIN, .data.fd = 0};
 	enum err e;
 
+	if (s->cfg.max_connections_per_uid > 0 &&
+	    (e = uid_quota_create(s->cfg.max_connections_per_uid,
+	                          &s->uid_quota)) != ERR_OK)
+		return e;
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	s->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->epfd < 0 || s->stop_fd < 0 ||
@@ -888,6 +931,7 @@ server_free(struct server *s)
 	for (unsigned i = 0; s->workers != NULL && i < s->cfg.workers; i++)
 		worker_free(&s->workers[i]);
 	free(s->workers);
+	uid_quota_free(s->uid_quota);
 	if (s->epfd >= 0)
 		close(s->epfd);
 	if (s->stop_fd >= 0)

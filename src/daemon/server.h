@@ -32,6 +32,9 @@ struct server_config {
 	unsigned workers;            /* 1..SERVER_MAX_WORKERS */
 	unsigned request_timeout_ms; /* whole exchange, from accept */
 	unsigned max_connections;    /* open at once; more are closed */
+	/* Open at once from one peer uid (SO_PEERCRED), more are closed;
+	 * 0 for no cap per uid. */
+	unsigned max_connections_per_uid;
 	/* Longest request body accepted, 0 for WIRE_MAX_REQUEST (also the
 	 * most that may be asked for). */
 	uint32_t max_request_bytes;

@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include "backends/sim_report.h"
+#include "common/file.h"
 #include "common/keyid.h"
+#include "daemon/listener.h"
 #include "testlib.h"
 #include "wire/wire.h"
 
@@ -578,6 +580,124 @@ test_sigkill_during_first_start(void **state)
 	}
 }
 
+/* Waits (5 s at most) until the file contains needle. */
+static void
+wait_file_has(const char *path, const char *needle)
+{
+	const struct timespec pause = {0, 20 * 1000 * 1000};
+	uint8_t *text;
+	size_t len;
+	bool found;
+
+	for (int i = 0; i < 250; i++) {
+		assert_int_equal(file_read_all(path, 1 << 20, &text, &len),
+		                 ERR_OK);
+		found = memmem(text, len, needle, strlen(needle)) != NULL;
+		free(text);
+		if (found)
+			return;
+		nanosleep(&pause, NULL);
+	}
+	fail_msg("no '%s' in %s", needle, path);
+}
+
+/* Whether the file has anything in it yet. */
+static bool
+file_nonempty(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* SIGHUP over and over while a fresh daemon starts (a first start makes
+ * its keys, the longest start-up there is), from its first log line, when
+ * it runs its own code, until it serves: it must neither die nor fail to
+ * come up, and a reload asked for meanwhile is done once it is ready. */
+static void
+test_sighup_during_start(void **state)
+{
+	const struct timespec pause = {0, 2 * 1000 * 1000};
+	unsigned sent;
+	struct daemon d;
+	int status, fd;
+	size_t got;
+	uint8_t *r;
+
+	(void)state;
+	for (int round = 0; round < 5; round++) {
+		daemon_paths(&d);
+		d.pid = daemon_spawn(&d, NULL);
+		for (int i = 0; !file_nonempty(d.log); i++) {
+			assert_true(i < 10000);
+			nanosleep(&pause, NULL);
+		}
+		sent = 0;
+		for (int i = 0;; i++) {
+			assert_true(i < 5000);
+			assert_int_equal(kill(d.pid, SIGHUP), 0);
+			sent++;
+			if (waitpid(d.pid, &status, WNOHANG) == d.pid)
+				fail_msg("round %d: the daemon ended (%s %d) "
+				         "after %u SIGHUPs",
+				         round,
+				         WIFSIGNALED(status) ? "signal"
+				                             : "status",
+				         WIFSIGNALED(status)
+				                 ? WTERMSIG(status)
+				                 : WEXITSTATUS(status),
+				         sent);
+			if ((fd = raw_connect(d.socket)) >= 0)
+				break;
+			nanosleep(&pause, NULL);
+		}
+		close(fd);
+		r = raw_exchange(d.socket, raw_num_req, sizeof(raw_num_req),
+		                 &got);
+		assert_non_null(r);
+		assert_int_equal(got, sizeof(raw_num_reply));
+		assert_memory_equal(r, raw_num_reply, got);
+		free(r);
+		wait_file_has(d.log, "event=reload signal=SIGHUP");
+		daemon_stop(&d);
+	}
+}
+
+/* Five identical failures of one peer: the first is logged, the other
+ * four are left out, and no later one comes to carry their count; the
+ * stop must write it. */
+static void
+test_suppressed_count_at_stop(void **state)
+{
+	static const uint8_t huge[] = {0xff, 0xff, 0xff, 0xff};
+	char want[160];
+	struct daemon d;
+	uint8_t *r, *log;
+	size_t got, len;
+
+	(void)state;
+	daemon_start(&d);
+	for (int i = 0; i < 5; i++) {
+		r = raw_exchange(d.socket, huge, sizeof(huge), &got);
+		assert_non_null(r);
+		assert_int_equal(got, 0);
+		free(r);
+	}
+	snprintf(want, sizeof(want),
+	         "event=failures_suppressed pid=%ld uid=%ld "
+	         "failure=bad_length code=0 repeated=4\n",
+	         (long)getpid(), (long)getuid());
+	wait_file_has(d.log, "outcome=bad_length");
+	assert_int_equal(child_term(d.pid), 0);
+	assert_int_equal(file_read_all(d.log, 1 << 20, &log, &len), ERR_OK);
+	if (memmem(log, len, want, strlen(want)) == NULL)
+		fail_msg("no '%s' in the log:\n%.*s", want, (int)len,
+		         (const char *)log);
+	free(log);
+	rm_rf(d.dir);
+	free(d.dir);
+}
+
 /* SIGINT stops the daemon like SIGTERM. */
 static void
 test_sigint_exits_zero(void **state)
@@ -595,6 +715,74 @@ test_sigint_exits_zero(void **state)
 	assert_int_equal(stat(d.socket, &st), -1);
 	rm_rf(d.dir);
 	free(d.dir);
+}
+
+/* Points d->socket at a file in d->dir/run whose path is len bytes. */
+static void
+socket_path_of_length(struct daemon *d, size_t len)
+{
+	int n = snprintf(d->socket, sizeof(d->socket), "%s/run/", d->dir);
+
+	if (n < 0 || (size_t)n + 1 > len || len >= sizeof(d->socket))
+		skip(); /* TMPDIR too long for the test */
+	memset(d->socket + n, 's', len - (size_t)n);
+	d->socket[len] = '\0';
+}
+
+/* Spawns with d's paths; the exit status, after the process ended. */
+static int
+daemon_exit_status(struct daemon *d)
+{
+	pid_t pid = daemon_spawn(d, NULL);
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* A socket path that cannot be bound (too long for sun_path with the
+ * temporary suffix, empty, a directory) is a usage error found before
+ * anything is made: no state directory, no socket directory, a message
+ * that names the limit. A path of the longest length is served. */
+static void
+test_socket_path_checked_first(void **state)
+{
+	char run[180], limit[64];
+	struct daemon d;
+	struct stat st;
+	char *log;
+	size_t len;
+
+	(void)state;
+	daemon_paths(&d);
+	snprintf(run, sizeof(run), "%s/run", d.dir);
+	snprintf(limit, sizeof(limit), "must be 1 to %zu bytes long",
+	         (size_t)LISTENER_SOCKET_PATH_MAX);
+	assert_int_equal(LISTENER_SOCKET_PATH_MAX, 95);
+
+	socket_path_of_length(&d, LISTENER_SOCKET_PATH_MAX + 1);
+	assert_int_equal(daemon_exit_status(&d), 2);
+	socket_path_of_length(&d, sizeof(((struct sockaddr_un *)0)->sun_path));
+	assert_int_equal(daemon_exit_status(&d), 2);
+	d.socket[0] = '\0';
+	assert_int_equal(daemon_exit_status(&d), 2);
+	snprintf(d.socket, sizeof(d.socket), "%s/", run);
+	assert_int_equal(daemon_exit_status(&d), 2);
+	assert_int_equal(stat(d.state, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(stat(run, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(file_read_all(d.log, 1 << 20, (uint8_t **)&log, &len),
+	                 ERR_OK);
+	assert_non_null(memmem(log, len, limit, strlen(limit)));
+	free(log);
+
+	socket_path_of_length(&d, LISTENER_SOCKET_PATH_MAX);
+	d.pid = daemon_spawn(&d, NULL);
+	raw_wait_connectable(d.socket);
+	assert_int_equal(stat(d.state, &st), 0);
+	daemon_stop(&d);
 }
 
 static void
@@ -638,7 +826,10 @@ main(void)
 	        cmocka_unit_test(test_sigterm_finishes_in_flight),
 	        cmocka_unit_test(test_socket_handover),
 	        cmocka_unit_test(test_sigint_exits_zero),
+	        cmocka_unit_test(test_sighup_during_start),
+	        cmocka_unit_test(test_suppressed_count_at_stop),
 	        cmocka_unit_test(test_sigkill_during_first_start),
+	        cmocka_unit_test(test_socket_path_checked_first),
 	        cmocka_unit_test(test_flags),
 	};
 

@@ -20,7 +20,8 @@ stop() {
 start_daemon open
 wait_log open event=serving
 [ "$(stat -c %a "$sock")" = 666 ] || fail "socket mode $(stat -c %a "$sock")"
-for k in max_connections= request_timeout_ms= max_request_bytes=65536 \
+for k in max_connections=1024 max_connections_per_uid=256 \
+	request_timeout_ms= max_request_bytes=65536 \
 	'allow_uid=any allow_gid=any'; do
 	grep "event=start" "$tmp/daemon-open.log" | grep -q "$k" ||
 		fail "start line lacks $k"
@@ -55,7 +56,9 @@ stop by_gid "$started"
 
 # Bad values are refused before anything starts.
 for bad in "--allow-uid x" "--allow-uid 1," "--allow-gid -1" \
-	"--max-request-bytes 100" "--max-request-bytes 70000"; do
+	"--max-request-bytes 100" "--max-request-bytes 70000" \
+	"--max-connections-per-uid -1" "--max-connections-per-uid x" \
+	"--max-connections-per-uid 1000001"; do
 	# shellcheck disable=SC2086
 	if "$daemon" --backend sim --socket "$sock" --state-dir "$state" \
 		$bad >/dev/null 2>&1; then

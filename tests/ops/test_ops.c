@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -474,6 +475,134 @@ test_reqlog_limit(void **state)
 	assert_true(reqlog_limit(&a, "replied", 38, &rep));
 }
 
+/* ---- counts of failures left out ---- */
+
+static const struct reqlog_ctx peer_a = {.pid = 100, .uid = 5};
+static int64_t now_s;
+static unsigned long pending_rep;
+
+static int64_t
+mono_coarse_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
+/* Lines at warn level are written; the marker keeps the capture from
+ * being empty. */
+static void
+log_around(void (*fn)(void))
+{
+	log_set_level(LOG_LEVEL_INFO);
+	fn();
+	log_warn("event=marker");
+	log_set_level(LOG_LEVEL_ERROR);
+}
+
+static void
+flush_before_due(void)
+{
+	reqlog_flush_due(now_s + REQLOG_REPEAT_INTERVAL_S - 2);
+}
+
+static void
+flush_after_due(void)
+{
+	reqlog_flush_due(now_s + REQLOG_REPEAT_INTERVAL_S + 1);
+}
+
+static void
+flush_all(void)
+{
+	reqlog_flush_all();
+}
+
+static void
+others_take_the_slots(void)
+{
+	/* Pids step the slot by 31, coprime with 256: these 256 pids land
+	 * on every slot, peer_a's among them. */
+	for (long pid = 1000; pid < 1256; pid++) {
+		struct reqlog_ctx other = {.pid = pid, .uid = 5};
+
+		assert_true(reqlog_limit(&other, "replied", 38, &pending_rep));
+	}
+}
+
+#define A_LINE(n)                                             \
+	"level=warn event=failures_suppressed pid=100 uid=5 " \
+	"failure=replied code=38 repeated=" #n "\n"
+
+static void
+run_flush_before_due(void)
+{
+	log_around(flush_before_due);
+}
+
+static void
+run_flush_after_due(void)
+{
+	log_around(flush_after_due);
+}
+
+static void
+run_flush_all(void)
+{
+	log_around(flush_all);
+}
+
+static void
+run_others_take_the_slots(void)
+{
+	log_around(others_take_the_slots);
+}
+
+/* Identical failures left out, and no later one to carry their count: it
+ * is written on its own once the interval has passed (not before, and
+ * once), when the pair's slot goes to another pair, and at stop. */
+static void
+test_reqlog_pending_counts(void **state)
+{
+	char *text;
+
+	(void)state;
+	reqlog_reset();
+	now_s = mono_coarse_s();
+	assert_true(reqlog_limit(&peer_a, "replied", 38, &pending_rep));
+	for (int i = 0; i < 4; i++)
+		assert_false(
+		        reqlog_limit(&peer_a, "replied", 38, &pending_rep));
+
+	text = capture_stderr(run_flush_before_due);
+	assert_null(strstr(text, "failures_suppressed"));
+	text = capture_stderr(run_flush_after_due);
+	assert_non_null(strstr(text, A_LINE(4)));
+	text = capture_stderr(run_flush_after_due);
+	assert_null(strstr(text, "failures_suppressed"));
+
+	/* Within the same interval still: left out again, then written by
+	 * the flush at stop. */
+	assert_false(reqlog_limit(&peer_a, "replied", 38, &pending_rep));
+	text = capture_stderr(run_flush_all);
+	assert_non_null(strstr(text, A_LINE(1)));
+	text = capture_stderr(run_flush_all);
+	assert_null(strstr(text, "failures_suppressed"));
+
+	reqlog_reset();
+	assert_true(reqlog_limit(&peer_a, "replied", 38, &pending_rep));
+	for (int i = 0; i < 3; i++)
+		assert_false(
+		        reqlog_limit(&peer_a, "replied", 38, &pending_rep));
+	text = capture_stderr(run_others_take_the_slots);
+	assert_non_null(strstr(text, A_LINE(3)));
+	/* Only that count was pending. */
+	assert_null(strstr(strstr(text, A_LINE(3)) + strlen(A_LINE(3)),
+	                   "failures_suppressed"));
+	reqlog_reset();
+}
+
 int
 main(void)
 {
@@ -488,6 +617,7 @@ main(void)
 	        cmocka_unit_test(test_log_json_truncated),
 	        cmocka_unit_test(test_metrics_render),
 	        cmocka_unit_test(test_reqlog_limit),
+	        cmocka_unit_test(test_reqlog_pending_counts),
 	};
 
 	log_set_level(LOG_LEVEL_ERROR);

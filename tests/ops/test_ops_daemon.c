@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -633,6 +634,130 @@ test_metrics_connection_cap(void **state)
 	free(e.dir);
 }
 
+#define OVER_UID_CAP                                                \
+	"sgx_quote_helper_connections_rejected_total{reason=\"max_" \
+	"connections_per_uid\"}"
+/* A uid of nobody's on the test machine, for the other tenant. */
+#define OTHER_UID 65534
+
+/* In a child that becomes OTHER_UID: one exchange, which must be answered
+ * as Intel's client expects. Exits 0 when it was. */
+static void
+child_exchange_as_other(const char *socket)
+{
+	uint8_t *r;
+	size_t got;
+	int ok;
+
+	if (setgroups(0, NULL) != 0 || setgid(OTHER_UID) != 0 ||
+	    setuid(OTHER_UID) != 0)
+		_exit(2);
+	r = raw_exchange(socket, raw_num_req, sizeof(raw_num_req), &got);
+	ok = r != NULL && got == sizeof(raw_num_reply) &&
+	     memcmp(r, raw_num_reply, got) == 0;
+	_exit(ok ? 0 : 1);
+}
+
+/* Connects and expects the daemon to close at once, without a reply. */
+static void
+assert_closed_at_once(const char *socket)
+{
+	int fd = raw_connect(socket);
+	uint8_t *r;
+	size_t got;
+
+	assert_true(fd >= 0);
+	r = raw_read_all(fd, 2000, &got);
+	close(fd);
+	assert_non_null(r); /* else still open after 2 s */
+	assert_int_equal(got, 0);
+	free(r);
+}
+
+/* One uid (the test's own) holds its three connections, idle: its fourth
+ * is closed at once and counted, while another uid is still served and
+ * the global cap is far away. When one of the three goes, the uid is
+ * served again. */
+static void
+test_connection_cap_per_uid(void **state)
+{
+	const char *argv[] = {DAEMON,      "--socket",
+	                      NULL,        "--state-dir",
+	                      NULL,        "--metrics-listen",
+	                      NULL,        "--max-connections",
+	                      "64",        "--max-connections-per-uid",
+	                      "3",         "--aesmd-conf",
+	                      "/dev/null", NULL};
+	char want[64];
+	int idle[3], status;
+	struct env e;
+	uint8_t *r;
+	size_t got;
+	pid_t other;
+	char *m;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip(); /* another uid needs root */
+	env_paths(&e);
+	/* The other uid must reach the socket's directory. */
+	assert_int_equal(chmod(e.dir, 0755), 0);
+	argv[2] = e.socket;
+	argv[4] = e.state;
+	argv[6] = e.metrics;
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec_logged(e.log, argv);
+	raw_wait_connectable(e.metrics);
+	/* The probe's connection must be gone before the idle ones come,
+	 * or it would hold one of the uid's three. */
+	raw_wait_connectable(e.socket);
+	free(scrape_until(e.metrics, ACCEPTED, 1));
+	free(scrape_until(e.metrics, OPEN, 0));
+	wait_log(&e, "max_connections=64 max_connections_per_uid=3 ");
+
+	for (int i = 0; i < 3; i++) {
+		idle[i] = raw_connect(e.socket);
+		assert_true(idle[i] >= 0);
+	}
+	free(scrape_until(e.metrics, OPEN, 3));
+	assert_closed_at_once(e.socket);
+	m = scrape_until(e.metrics, OVER_UID_CAP, 1);
+	assert_int_equal(sample(m, OPEN), 3);
+	assert_int_equal(sample(m, OVER_CAP), 0);
+	free(m);
+	wait_log(&e, "reason=max_connections_per_uid pid=");
+	snprintf(want, sizeof(want), " uid=%ld limit=3", (long)geteuid());
+	wait_log(&e, want);
+
+	other = fork();
+	assert_true(other >= 0);
+	if (other == 0)
+		child_exchange_as_other(e.socket);
+	assert_int_equal(waitpid(other, &status, 0), other);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+
+	/* One slot given back: served again. */
+	close(idle[0]);
+	free(scrape_until(e.metrics, OPEN, 2));
+	r = raw_exchange(e.socket, raw_num_req, sizeof(raw_num_req), &got);
+	assert_non_null(r);
+	assert_int_equal(got, sizeof(raw_num_reply));
+	assert_memory_equal(r, raw_num_reply, got);
+	free(r);
+	m = scrape(e.metrics, "/metrics");
+	assert_int_equal(sample(m, OVER_UID_CAP), 1);
+	free(m);
+
+	close(idle[1]);
+	close(idle[2]);
+	assert_int_equal(child_term(e.pid), 0);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
 /* ---- socket activation ---- */
 
 static int
@@ -762,6 +887,7 @@ main(void)
 	        cmocka_unit_test(test_bad_policy_at_start),
 	        cmocka_unit_test(test_metrics_tcp),
 	        cmocka_unit_test(test_metrics_connection_cap),
+	        cmocka_unit_test(test_connection_cap_per_uid),
 	        cmocka_unit_test(test_socket_activation),
 	        cmocka_unit_test(test_socket_activation_other_pid),
 	};
