@@ -3,42 +3,10 @@
 # keys and their consistency, quotes that carry the bench's own report,
 # failures counted by cause while the run goes on, and bad usage.
 set -eu
-build=$1
-bin=$build/bin
-daemon=$bin/sgx-quote-helper
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
 json_get=$build/tests/json_get
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-if [ ! -x "$daemon" ] || [ ! -x "$json_get" ]; then
-	echo "SKIP: the daemon or json_get is not built" >&2
-	exit 77
-fi
-
-tmp=$(mktemp -d)
-sock=$tmp/run/aesm.socket
-pid=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-start_daemon() {
-	"$daemon" --backend sim --socket "$sock" --state-dir "$tmp/state" \
-		--log-level warn 2>>"$tmp/daemon.log" &
-	pid=$!
-	i=0
-	until "$bin/sgx-quote" probe --socket "$sock" --timeout-ms 500 \
-		>/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "daemon did not start: $(cat "$tmp/daemon.log")"
-		sleep 0.1
-	done
-}
+skip_unless_built "$daemon" "$json_get"
 
 get() {
 	"$json_get" "$1" "$2" || fail "no $2 in $(cat "$1")"
@@ -62,7 +30,7 @@ grep -q SGX_ERROR_SERVICE_UNAVAILABLE "$tmp/out" ||
 	fail "bench without a daemon: $(cat "$tmp/out")"
 
 mkdir -p "$tmp/run"
-start_daemon
+start_sim_daemon
 
 # A clean run: every key, quotes counted, percentiles in order, no errors.
 "$bin/sgx-quote" bench --socket "$sock" --clients 4 --seconds 1 --json \
@@ -77,8 +45,9 @@ errors=$(get "$tmp/ok.json" errors)
 [ "$(get "$tmp/ok.json" clients)" = 4 ] || fail "clients: $(cat "$tmp/ok.json")"
 [ "$errors" = 0 ] || fail "clean run had errors: $(cat "$tmp/ok.json")"
 [ "$quotes" -ge 10 ] || fail "only $quotes quotes in a second"
-[ "$p50" -gt 0 ] && [ "$p50" -le "$p90" ] && [ "$p90" -le "$p99" ] &&
-	[ "$p99" -le "$max" ] || fail "percentiles out of order: $(cat "$tmp/ok.json")"
+{ [ "$p50" -gt 0 ] && [ "$p50" -le "$p90" ] && [ "$p90" -le "$p99" ] &&
+	[ "$p99" -le "$max" ]; } ||
+	fail "percentiles out of order: $(cat "$tmp/ok.json")"
 # quotes_per_s is quotes over the elapsed time, which is about a second.
 awk -v q="$quotes" -v r="$rate" 'BEGIN { exit !(r > q * 0.8 && r < q * 1.2) }' ||
 	fail "quotes_per_s $rate does not match $quotes quotes in 1 s"
@@ -103,8 +72,8 @@ rc=0
 [ $rc -eq 1 ] || fail "wrong key: exit $rc, want 1"
 [ "$(get "$tmp/bad.json" quotes)" = 0 ] || fail "wrong key made quotes"
 code_errors=$(get "$tmp/bad.json" errors_by_cause.error_code)
-[ "$code_errors" -gt 0 ] &&
-	[ "$(get "$tmp/bad.json" errors)" = "$code_errors" ] ||
+{ [ "$code_errors" -gt 0 ] &&
+	[ "$(get "$tmp/bad.json" errors)" = "$code_errors" ]; } ||
 	fail "wrong key: $(cat "$tmp/bad.json")"
 
 # The service goes away mid-run: the bench counts refused connections
@@ -113,11 +82,9 @@ code_errors=$(get "$tmp/bad.json" errors_by_cause.error_code)
 	>"$tmp/gone.json" &
 bench=$!
 sleep 0.5
-kill "$pid"
-wait "$pid" || fail "daemon exit status $?"
-pid=
+stop_daemon "$pid"
 sleep 0.5
-start_daemon
+start_sim_daemon
 rc=0
 wait $bench || rc=$?
 [ $rc -eq 3 ] || fail "bench across a restart: exit $rc, want 3: $(cat "$tmp/gone.json")"
@@ -126,4 +93,5 @@ wait $bench || rc=$?
 awk -v s="$(get "$tmp/gone.json" seconds)" 'BEGIN { exit !(s >= 2 && s < 4) }' ||
 	fail "bench did not run its time: $(cat "$tmp/gone.json")"
 [ "$(get "$tmp/gone.json" quotes)" -gt 0 ] || fail "no quotes across a restart"
+stop_daemon "$pid"
 echo "ok"

@@ -3,10 +3,9 @@
 # backend; Open Enclave's and DCAP's call sequences through the library;
 # sgx-quote quote, dump, sim-report and probe, and their failures.
 set -eu
-build=$1
+# shellcheck source=../lib.sh
 . "$2/tests/lib.sh"
 skip_unless_built "$daemon"
-sock=$tmp/run/aesm.socket
 
 # No daemon yet: probe and quote fail with a clear message (at once: the
 # library's retry of a missing socket is tested on its own).
@@ -26,10 +25,7 @@ fi
 grep -q "SGX_ERROR_SERVICE_UNAVAILABLE" "$tmp/out" ||
 	fail "quote message: $(cat "$tmp/out")"
 
-"$daemon" --backend sim --socket "$sock" --state-dir "$tmp/state" \
-	--log-level warn 2>"$tmp/daemon.log" &
-pid=$!
-wait_ready "$sock" "$tmp/daemon.log" "$tmp/probe.out"
+start_sim_daemon
 grep -q "^ok socket=$sock keys=1 " "$tmp/probe.out" ||
 	fail "probe output: $(cat "$tmp/probe.out")"
 
@@ -65,7 +61,7 @@ grep -q "sgx_get_quote_ex: SGX_ERROR_MAC_MISMATCH" "$tmp/out" ||
 	fail "wrong key message: $(cat "$tmp/out")"
 [ ! -e "$tmp/q3.bin" ] || fail "a quote file was written on failure"
 
-stop_daemon
+stop_daemon "$pid"
 if "$bin/sgx-quote" probe --socket "$sock" --timeout-ms 500 2>/dev/null; then
 	fail "probe succeeded after the daemon stopped"
 fi

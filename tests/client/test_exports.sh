@@ -3,13 +3,9 @@
 # soname libsgx_quote_ex.so.1, and installs with its header and pkg-config
 # file so that a program builds against it.
 set -eu
-build=$1
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
 lib=$build/lib/libsgx_quote_ex.so.1
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
 want='sgx_get_quote_ex
 sgx_get_quote_size_ex
@@ -30,8 +26,6 @@ if readelf -V "$lib" | grep -q 'Version definition'; then
 	fail "library defines symbol versions"
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" --component quote_ex \
 	>/dev/null
 pc=$(find "$tmp/prefix" -name sgx_quote_ex.pc)

@@ -5,16 +5,9 @@
 #                     ATTRIBUTES || MISCSELECT || KEYID)
 #   mac        = CMAC(report_key, report body)
 set -eu
-build=$1
-q=$build/bin/sgx-quote
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
+q=$bin/sgx-quote
 key=000102030405060708090a0b0c0d0e0f
 echo $key >"$tmp/key"
 # Target: MRENCLAVE 0x11.., flags 0x7, xfrm 0x3, MISCSELECT 0, rest zero.

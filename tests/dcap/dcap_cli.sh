@@ -5,7 +5,7 @@
 # libsgx_quote_ex on the dcap backend verifies, and --check names each
 # problem with its fix.
 set -eu
-build=$1
+# shellcheck source=../lib.sh
 . "$2/tests/lib.sh"
 standin=$build/tests/dcap
 
@@ -21,12 +21,10 @@ sgx_ql_set_path sgx_ql_set_trace_callback sgx_trace_logger_callback \
 sgx_trace_loglevel " ] || fail "stand-in exports: $names"
 
 # auto without devices: sim, and the reason in one line.
-"$daemon" --backend auto --sgx-dev-dir "$tmp/nodev" \
-	--socket "$tmp/a/aesm.socket" --state-dir "$tmp/a/state" \
-	2>"$tmp/auto.log" &
-pid=$!
+start_daemon "$tmp/auto.log" --backend auto --sgx-dev-dir "$tmp/nodev" \
+	--socket "$tmp/a/aesm.socket" --state-dir "$tmp/a/state"
 wait_ready "$tmp/a/aesm.socket" "$tmp/auto.log"
-stop_daemon
+stop_daemon "$pid"
 grep -q "level=warn event=backend_auto backend=sim reason=\"no SGX device \
 $tmp/nodev/sgx_enclave (No such file or directory)\" warning=" \
 	"$tmp/auto.log" || fail "auto log: $(cat "$tmp/auto.log")"
@@ -61,13 +59,11 @@ grep -q "lacks sgx_qe_set_enclave_load_policy" "$tmp/wronglib.log" ||
 	fail "wrong library log: $(cat "$tmp/wronglib.log")"
 
 # auto with devices but no library: sim, saying so.
-"$daemon" --backend auto --sgx-dev-dir "$tmp/dev" \
+start_daemon "$tmp/auto2.log" --backend auto --sgx-dev-dir "$tmp/dev" \
 	--dcap-library "$tmp/none/libsgx_dcap_ql.so.1" \
-	--socket "$tmp/c/aesm.socket" --state-dir "$tmp/c/state" \
-	2>"$tmp/auto2.log" &
-pid=$!
+	--socket "$tmp/c/aesm.socket" --state-dir "$tmp/c/state"
 wait_ready "$tmp/c/aesm.socket" "$tmp/auto2.log"
-stop_daemon
+stop_daemon "$pid"
 grep -q "event=backend_auto backend=sim reason=\"cannot load " \
 	"$tmp/auto2.log" || fail "auto log: $(cat "$tmp/auto2.log")"
 
@@ -75,11 +71,10 @@ grep -q "event=backend_auto backend=sim reason=\"cannot load " \
 # libsgx_quote_ex, dumped, and verified against the stand-in platform's
 # collateral.
 export SQH_STANDIN_STATE="$tmp/standin" SQH_STANDIN_REPORT_KEY="$tmp/d/k"
-SGX_AESM_ADDR=1 "$daemon" --backend auto --sgx-dev-dir "$tmp/dev" \
+SGX_AESM_ADDR=1 start_daemon "$tmp/e2e.log" --backend auto \
+	--sgx-dev-dir "$tmp/dev" \
 	--dcap-library "$standin/full/libsgx_dcap_ql.so.1" \
-	--socket "$tmp/d/aesm.socket" --state-dir "$tmp/d/state" \
-	2>"$tmp/e2e.log" &
-pid=$!
+	--socket "$tmp/d/aesm.socket" --state-dir "$tmp/d/state"
 wait_ready "$tmp/d/aesm.socket" "$tmp/e2e.log"
 grep -q "event=backend_auto backend=dcap " "$tmp/e2e.log" ||
 	fail "auto did not pick dcap: $(cat "$tmp/e2e.log")"
@@ -87,7 +82,7 @@ data=0123456789abcdef0123456789abcdef
 "$bin/sgx-quote" quote --socket "$tmp/d/aesm.socket" --report-key \
 	"$tmp/d/k" --report-data $data -o "$tmp/q.bin" >"$tmp/out" 2>&1 ||
 	fail "quote: $(cat "$tmp/out")"
-stop_daemon
+stop_daemon "$pid"
 "$bin/sgx-quote" dump "$tmp/q.bin" >"$tmp/dump" || fail "dump"
 grep -q "report_data: $data" "$tmp/dump" || fail "dump: report data"
 "$bin/sgx-quote" collateral --state-dir "$tmp/standin" -o "$tmp/coll" \

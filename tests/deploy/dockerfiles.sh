@@ -6,18 +6,10 @@
 # the deployment relies on. A broken copy must fail the same checks.
 # usage: dockerfiles.sh BUILD_DIR SOURCE_DIR TESTDATA_DIR
 set -eu
-
-src=$2
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
 dir=$src/deploy/container
 e2e=$src/tests/deploy/podman-e2e.sh
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
 # The first path component of each add_subdirectory of the top level.
 sed -n 's/^ *add_subdirectory(\([^)/ ]*\).*/\1/p' "$src/CMakeLists.txt" |
@@ -26,10 +18,10 @@ sed -n 's/^ *add_subdirectory(\([^)/ ]*\).*/\1/p' "$src/CMakeLists.txt" |
 
 # check_sources DOCKERFILE: every such directory is copied in.
 check_sources() {
-	for d in $(cat "$tmp/dirs"); do
+	while read -r d; do
 		grep -Eq "^COPY +$d +$d/?\$" "$1" ||
 			fail "$(basename "$1") does not COPY $d: the build fails"
-	done
+	done <"$tmp/dirs"
 }
 
 # check_image DOCKERFILE ENTRYPOINT: the runtime stage's essentials.
@@ -37,7 +29,7 @@ check_image() {
 	[ "$(grep -c '^FROM debian:bookworm-slim' "$1")" -eq 2 ] ||
 		fail "$(basename "$1"): not two stages on debian:bookworm-slim"
 	user=$(sed -n 's/^USER \([0-9]*\).*/\1/p' "$1")
-	[ -n "$user" ] && [ "$user" -ne 0 ] ||
+	{ [ -n "$user" ] && [ "$user" -ne 0 ]; } ||
 		fail "$(basename "$1"): no numeric non-root USER"
 	grep -q "^ENTRYPOINT \[\"$2\"\]" "$1" ||
 		fail "$(basename "$1"): entry point is not $2"
@@ -51,10 +43,10 @@ grep -q '^	CMD \["sgx-quote", "probe"\]' "$dir/Dockerfile" ||
 	fail "Dockerfile: HEALTHCHECK does not run sgx-quote probe"
 grep -qx 'ENV SGX_AESM_ADDR=1' "$dir/Dockerfile.sample" ||
 	fail "Dockerfile.sample does not set SGX_AESM_ADDR"
-for d in $(cat "$tmp/dirs"); do
-	grep -q "cp -a CMakeLists.txt .*[ ]$d[ ]" "$e2e" ||
+while read -r d; do
+	grep -q "cp -a CMakeLists.txt .*[ ]${d}[ ]" "$e2e" ||
 		fail "podman-e2e.sh leaves $d out of the build context"
-done
+done <"$tmp/dirs"
 
 # Negative: a Dockerfile that forgets a directory, and one that runs as
 # root, are caught.

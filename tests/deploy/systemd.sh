@@ -5,9 +5,8 @@
 # the same checks.
 # usage: systemd.sh BUILD_DIR SOURCE_DIR TESTDATA_DIR
 set -eu
-
-build=$1
-src=$2
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
 unit=$src/deploy/systemd/sgx-quote-helper.service
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
@@ -15,11 +14,7 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
 	exit 77
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 # verify wants an executable ExecStart; point it at the one just built.
-daemon=$build/bin/sgx-quote-helper
 [ -x "$daemon" ] || daemon=/bin/true
 name=sgx-quote-helper.service
 sed "s#/usr/local/bin/sgx-quote-helper#$daemon#" "$unit" >"$tmp/$name"
@@ -34,11 +29,6 @@ verify_quiet() {
 	[ -z "$out" ] && return 0
 	echo "$out"
 	return 1
-}
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
 }
 
 verify_quiet "$tmp/$name" || fail "systemd-analyze verify"
@@ -56,6 +46,7 @@ for line in RuntimeDirectory=aesmd RuntimeDirectoryPreserve=yes \
 done
 grep -q -- '--socket /run/aesmd/aesm.socket' "$unit" ||
 	fail "socket is not /run/aesmd/aesm.socket"
+# shellcheck disable=SC2016 # $MAINPID is systemd's, in the unit's text.
 grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$unit" ||
 	fail "no ExecReload sending SIGHUP"
 # Socket activation: the socket unit listens on the service's path.

@@ -1,28 +1,15 @@
-# Shared by the hardening scripts: sourced after build=, with tmp= set.
-# Starts daemons on a socket under $tmp and cleans up what it started.
-bin=$build/bin
-daemon=$bin/sgx-quote-helper
+# Shared by the hardening scripts, sourced as
+# `. "$2/tests/harden/common.sh"`: tests/lib.sh, then daemons on the
+# simulated backend at $sock that share one state directory, each logging
+# to $tmp/daemon-NAME.log.
+# shellcheck shell=dash
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
+# shellcheck disable=SC2034 # for the scripts
 load=$build/tests/harden_load
-sock=$tmp/run/aesm.socket
 state=$tmp/state
+# shellcheck disable=SC2034 # for the scripts
 key=$tmp/run/sim-report.key
-pids=
-
-fail() {
-	echo "FAIL: $*" >&2
-	for f in "$tmp"/daemon*.log; do
-		[ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-	done
-	exit 1
-}
-
-cleanup() {
-	for p in $pids; do
-		kill -9 "$p" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 # A sanitizer build is several times slower per request: latency limits
 # are relaxed there only.
@@ -30,25 +17,18 @@ sanitized() {
 	grep -q '^SQH_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null
 }
 
-# start_daemon NAME [flags...]: starts a daemon logging to daemon-NAME.log,
-# sets $started to its pid.
-start_daemon() {
-	name=$1
+# start_named NAME [ARG...]: a daemon with two workers and ARGs, logging to
+# $tmp/daemon-NAME.log; sets $pid.
+start_named() {
+	_name=$1
 	shift
-	"$daemon" --backend sim --socket "$sock" --state-dir "$state" \
-		--workers 2 "$@" >"$tmp/daemon-$name.log" 2>&1 &
-	started=$!
-	pids="$pids $started"
+	start_daemon "$tmp/daemon-$_name.log" --backend sim --socket "$sock" \
+		--state-dir "$state" --workers 2 "$@"
 }
 
-# wait_log NAME PATTERN: until the daemon's log has the line (10 s).
-wait_log() {
-	i=0
-	until grep -q "$2" "$tmp/daemon-$1.log" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || fail "daemon $1: no '$2' in its log"
-		sleep 0.05
-	done
+# wait_serving NAME: until the daemon NAME logs that it serves (10 s).
+wait_serving() {
+	wait_log "$tmp/daemon-$1.log" event=serving
 }
 
 probe() {

@@ -4,11 +4,10 @@
 # fails after about SGX_QUOTE_EX_RETRY_MS (default 1 s), and at once with
 # 0.
 set -eu
-build=$1
-tmp=$(mktemp -d)
+# shellcheck source=common.sh
 . "$2/tests/harden/common.sh"
 
-[ -x "$daemon" ] || { echo "SKIP: not built" >&2; exit 77; }
+skip_unless_built "$daemon"
 
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
@@ -32,20 +31,19 @@ probe_timed
 [ "$elapsed" -ge 950 ] || fail "gave up after $elapsed ms, before 1 s"
 [ "$elapsed" -lt 4000 ] || fail "gave up after $elapsed ms"
 probe_timed SGX_QUOTE_EX_RETRY_MS=300
-[ "$rc" -ne 0 ] && [ "$elapsed" -ge 280 ] && [ "$elapsed" -lt 3000 ] ||
+{ [ "$rc" -ne 0 ] && [ "$elapsed" -ge 280 ] && [ "$elapsed" -lt 3000 ]; } ||
 	fail "SGX_QUOTE_EX_RETRY_MS=300: rc=$rc after $elapsed ms"
 probe_timed SGX_QUOTE_EX_RETRY_MS=0
-[ "$rc" -ne 0 ] && [ "$elapsed" -lt 900 ] ||
+{ [ "$rc" -ne 0 ] && [ "$elapsed" -lt 900 ]; } ||
 	fail "SGX_QUOTE_EX_RETRY_MS=0: rc=$rc after $elapsed ms"
 
 # A socket that refuses (left by a daemon that was killed) is retried too.
-start_daemon first
-wait_log first event=serving
-kill -KILL "$started"
-wait "$started" 2>/dev/null || true
+start_named first
+wait_serving first
+kill_daemon "$pid"
 [ -S "$sock" ] || fail "killed daemon left no socket"
 probe_timed SGX_QUOTE_EX_RETRY_MS=300
-[ "$rc" -ne 0 ] && [ "$elapsed" -ge 280 ] ||
+{ [ "$rc" -ne 0 ] && [ "$elapsed" -ge 280 ]; } ||
 	fail "refused socket: rc=$rc after $elapsed ms"
 
 # A daemon that comes up while the client waits is reached. The state is
@@ -55,8 +53,7 @@ SGX_QUOTE_EX_RETRY_MS=10000 "$bin/sgx-quote" probe --socket "$sock" \
 	>"$tmp/probe.out" 2>&1 &
 client=$!
 sleep 0.3
-start_daemon second
+start_named second
 wait "$client" || fail "probe during start-up: $(cat "$tmp/probe.out")"
-kill -TERM "$started"
-wait "$started" || fail "daemon exit status $?"
+stop_daemon "$pid"
 echo "ok"

@@ -6,11 +6,10 @@
 # The legitimate clients must see no error and no slow call, the daemon's
 # memory must stay bounded and the daemon must be alive afterwards.
 set -eu
-build=$1
-tmp=$(mktemp -d)
+# shellcheck source=common.sh
 . "$2/tests/harden/common.sh"
 
-[ -x "$daemon" ] && [ -x "$load" ] || { echo "SKIP: not built" >&2; exit 77; }
+skip_unless_built "$daemon" "$load"
 
 # 1,000 stalled connections and the clients need more than the usual
 # 1,024 descriptors in the daemon.
@@ -41,10 +40,9 @@ fi
 # The stalled connections and the legitimate clients share one uid here,
 # so the cap per uid is off: this is about one hostile peer among
 # clients of the same tenant, not about tenants.
-start_daemon one --max-connections 1100 --max-connections-per-uid 0 \
+start_named one --max-connections 1100 --max-connections-per-uid 0 \
 	--request-timeout-ms 5000
-pid=$started
-wait_log one event=serving
+wait_serving one
 
 "$load" --socket "$sock" --key "$key" --clients 2 --seconds 4 \
 	--hostile --pid "$pid" --max-ms "$max_ms" --rss-slack-mb 48 \
@@ -59,6 +57,5 @@ grep -q "outcome=bad_length" "$tmp/daemon-one.log" ||
 grep -q "outcome=not_a_request" "$tmp/daemon-one.log" ||
 	fail "no not_a_request outcome logged"
 
-kill -TERM "$pid"
-wait "$pid" || fail "daemon exit status $?"
+stop_daemon "$pid"
 echo "ok"

@@ -3,22 +3,15 @@
 # policy are logged at start, --allow-uid/--allow-gid refuse other peers
 # (connection closed, the log line says why) and admit listed ones.
 set -eu
-build=$1
-tmp=$(mktemp -d)
+# shellcheck source=common.sh
 . "$2/tests/harden/common.sh"
 
-[ -x "$daemon" ] || { echo "SKIP: not built" >&2; exit 77; }
+skip_unless_built "$daemon"
 uid=$(id -u)
 gid=$(id -g)
 
-# stop NAME PID: SIGTERM and exit status 0.
-stop() {
-	kill -TERM "$2"
-	wait "$2" || fail "daemon $1 exited $?"
-}
-
-start_daemon open
-wait_log open event=serving
+start_named open
+wait_serving open
 [ "$(stat -c %a "$sock")" = 666 ] || fail "socket mode $(stat -c %a "$sock")"
 for k in max_connections=1024 max_connections_per_uid=256 \
 	request_timeout_ms= max_request_bytes=65536 \
@@ -27,32 +20,32 @@ for k in max_connections=1024 max_connections_per_uid=256 \
 		fail "start line lacks $k"
 done
 probe || fail "probe refused without a policy"
-stop open "$started"
+stop_daemon "$pid"
 
 # Not listed: closed without a reply, and the request line says why.
-start_daemon refuse --allow-uid 4000000,4000001 --allow-gid 4000002 \
+start_named refuse --allow-uid 4000000,4000001 --allow-gid 4000002 \
 	--max-request-bytes 4096
-wait_log refuse event=serving
+wait_serving refuse
 grep "event=start" "$tmp/daemon-refuse.log" |
 	grep -q "max_request_bytes=4096 .*allow_uid=4000000,4000001 allow_gid=4000002" ||
 	fail "start line does not show the policy"
 if probe; then
 	fail "probe answered for a peer not in the lists"
 fi
-wait_log refuse "outcome=peer_not_allowed"
+wait_log "$tmp/daemon-refuse.log" outcome=peer_not_allowed
 grep "outcome=peer_not_allowed" "$tmp/daemon-refuse.log" |
 	grep -q "uid=$uid " || fail "refusal line lacks the peer's uid"
-stop refuse "$started"
+stop_daemon "$pid"
 
 # Listed by uid, then by group.
-start_daemon by_uid --allow-uid "4000000,$uid"
-wait_log by_uid event=serving
+start_named by_uid --allow-uid "4000000,$uid"
+wait_serving by_uid
 probe || fail "listed uid refused"
-stop by_uid "$started"
-start_daemon by_gid --allow-uid 4000000 --allow-gid "$gid"
-wait_log by_gid event=serving
+stop_daemon "$pid"
+start_named by_gid --allow-uid 4000000 --allow-gid "$gid"
+wait_serving by_gid
 probe || fail "listed gid refused"
-stop by_gid "$started"
+stop_daemon "$pid"
 
 # Bad values are refused before anything starts.
 for bad in "--allow-uid x" "--allow-uid 1," "--allow-gid -1" \

@@ -5,11 +5,10 @@
 # leaves the new socket in place; with SIGKILL a few requests in flight
 # may fail, and the path must still answer.
 set -eu
-build=$1
-tmp=$(mktemp -d)
+# shellcheck source=common.sh
 . "$2/tests/harden/common.sh"
 
-[ -x "$daemon" ] || { echo "SKIP: not built" >&2; exit 77; }
+skip_unless_built "$daemon"
 
 # bench_start NAME: 4 clients for 4 s in the background, JSON to NAME.json
 bench_start() {
@@ -41,24 +40,21 @@ att_key() {
 	"$bin/sgx-quote" dump "$tmp/$1.bin" | sed -n 's/^ *attestation_key: //p'
 }
 
-start_daemon one
-one=$started
-wait_log one event=serving
+start_named one
+one=$pid
+wait_serving one
 key_one=$(att_key one)
 [ -n "$key_one" ] || fail "no attestation key in the first daemon's quote"
 
 # SIGTERM: the old daemon finishes what it has; clients see nothing.
 bench_start term
 sleep 1
-start_daemon two --replace
-two=$started
-wait_log two event=serving
+start_named two --replace
+two=$pid
+wait_serving two
 inode=$(socket_inode)
 sleep 0.5
-kill -TERM "$one"
-status=0
-wait "$one" || status=$?
-[ "$status" -eq 0 ] || fail "first daemon exited $status after SIGTERM"
+stop_daemon "$one"
 bench_wait term
 [ "$errors" = 0 ] || fail "$errors requests failed during the hand-over"
 [ -S "$sock" ] || fail "socket path gone after the first daemon stopped"
@@ -72,18 +68,16 @@ probe || fail "path does not answer after SIGTERM hand-over"
 # SIGKILL: what the killed daemon held is lost, the path still answers.
 bench_start kill
 sleep 1
-start_daemon three --replace
-three=$started
-wait_log three event=serving
+start_named three --replace
+three=$pid
+wait_serving three
 sleep 0.5
-kill -KILL "$two"
-wait "$two" 2>/dev/null || true
+kill_daemon "$two"
 bench_wait kill
 # At most what was in flight or queued at the killed daemon: a few per
 # client.
 [ "$errors" -le 40 ] || fail "$errors requests failed after SIGKILL"
 probe || fail "path does not answer after SIGKILL"
 
-kill -TERM "$three"
-wait "$three" || fail "third daemon exit status $?"
+stop_daemon "$three"
 echo "ok"

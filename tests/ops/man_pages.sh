@@ -6,11 +6,9 @@
 # out, or an undefined macro, must fail the same checks.
 # usage: man_pages.sh BUILD_DIR SOURCE_DIR TESTDATA_DIR
 set -eu
-
-build=$1
-src=$2
-daemon=$build/bin/sgx-quote-helper
-cli=$build/bin/sgx-quote
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
+cli=$bin/sgx-quote
 page8=$src/man/sgx-quote-helper.8
 page1=$src/man/sgx-quote.1
 
@@ -18,14 +16,6 @@ if ! command -v groff >/dev/null 2>&1; then
 	echo "SKIP: groff not installed"
 	exit 77
 fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
 
 # groff exits 0 on warnings: any message is a finding.
 formats_quietly() {
@@ -59,14 +49,19 @@ missing_from() {
 	comm -23 "$2" "$tmp/page"
 }
 
+# one_line TEXT: its lines joined with spaces, for a message.
+one_line() {
+	printf '%s\n' "$1" | paste -s -d ' ' -
+}
+
 check_daemon_page() {
 	help_flags "$daemon" >"$tmp/daemon"
 	[ -s "$tmp/daemon" ] || fail "sgx-quote-helper --help names no option"
 	lacking=$(missing_from "$1" "$tmp/daemon")
-	[ -z "$lacking" ] || fail "$1 lacks $(echo $lacking)"
+	[ -z "$lacking" ] || fail "$1 lacks $(one_line "$lacking")"
 	help_mentions "$daemon" >"$tmp/mentions"
 	extra=$(page_flags "$1" | comm -23 - "$tmp/mentions")
-	[ -z "$extra" ] || fail "$1 names unknown $(echo $extra)"
+	[ -z "$extra" ] || fail "$1 names unknown $(one_line "$extra")"
 }
 
 check_cli_page() {
@@ -77,7 +72,7 @@ check_cli_page() {
 			fail "$1 has no entry for the command $c"
 		help_flags "$cli" "$c" | grep -vx -- '--help' >"$tmp/cmd" || true
 		lacking=$(missing_from "$1" "$tmp/cmd")
-		[ -z "$lacking" ] || fail "$1 lacks $c $(echo $lacking)"
+		[ -z "$lacking" ] || fail "$1 lacks $c $(one_line "$lacking")"
 	done
 }
 

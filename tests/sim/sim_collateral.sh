@@ -5,12 +5,9 @@
 # CRLs (issuer, signature, CRL Number and AKI, validity); reference
 # "quote format" sections 2.1 and 3.1-3.3.
 set -eu
-build=$1
-src=$2
-. "$src/tests/sim/sim_lib.sh"
-cli=$build/bin/sgx-quote
-tmp=$(mktemp -d /tmp/sqh-sim-col-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=sim_lib.sh
+. "$2/tests/sim/sim_lib.sh"
+cli=$bin/sgx-quote
 out=$tmp/col
 
 # Usage errors exit 2.
@@ -26,13 +23,13 @@ for f in root_ca.pem tcb_info.json qe_identity.json \
 	[ -s "$out/$f" ] || fail "missing $f"
 done
 cmp -s "$out/root_ca.pem" "$tmp/s/root_ca.pem" || fail "root differs"
-if ls "$out" | grep -q '\.tmp\.'; then fail "temporary files left"; fi
+if tmp_files_left "$out"; then fail "temporary files left"; fi
 
 # check_signed FILE NAME: {"NAME":OBJ,"signature":"HEX"}, HEX an r||s
 # signature over the bytes of OBJ by the first cert of the issuer chain.
 check_signed() {
 	body=$(cat "$1")
-	obj=${body#\{\"$2\":}
+	obj=${body#"{\"$2\":"}
 	obj=${obj%,\"signature\":*}
 	sig=${body##*\"signature\":\"}
 	sig=${sig%\"\}}

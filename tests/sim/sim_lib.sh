@@ -1,5 +1,10 @@
-# Helpers shared by the sim script tests: bytes out of a quote and the
-# ASN.1 that the openssl tool needs to check raw r||s and X||Y values.
+# Helpers shared by the sim script tests, sourced as
+# `. "$2/tests/sim/sim_lib.sh"`: tests/lib.sh, then bytes out of a quote
+# and the ASN.1 that the openssl tool needs to check raw r||s and X||Y
+# values.
+# shellcheck shell=dash
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
 
 # hex_at FILE OFFSET LENGTH: the bytes as lowercase hex, no spaces.
 hex_at() {
@@ -44,9 +49,13 @@ split_chain() {
 	' "$1"
 }
 
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
+# tmp_files_left DIR: true when DIR holds a temporary file of an atomic
+# write (NAME.tmp.XXXXXX).
+tmp_files_left() {
+	for _f in "$1"/*.tmp.*; do
+		[ -e "$_f" ] && return 0
+	done
+	return 1
 }
 
 # check_quote QUOTE ROOT_PEM WORKDIR: the three signatures of a v3 quote

@@ -5,19 +5,16 @@
 # (and CRLs) up to the exported root; then the error paths and a restart.
 # Offsets: reference "quote format" section 1.3 (auth data of 32 bytes).
 set -eu
-build=$1
-src=$2
-. "$src/tests/sim/sim_lib.sh"
+# shellcheck source=sim_lib.sh
+. "$2/tests/sim/sim_lib.sh"
 tool=$build/tests/sim_quote_tool
-tmp=$(mktemp -d /tmp/sqh-sim-quote-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
 
 state=$tmp/state
 key=$tmp/run/sim-report.key
 "$tool" "$state" "$tmp/q.bin" --report-key "$key" \
 	--qe-report-info "$tmp/info.bin" --pub-key-id-out "$tmp/pkid.bin" ||
 	fail "quote: exit $?"
-"$build/bin/sgx-quote" collateral --state-dir "$state" -o "$tmp/col" \
+"$bin/sgx-quote" collateral --state-dir "$state" -o "$tmp/col" \
 	>/dev/null || fail "collateral export"
 
 # Header: version 3, key type 2, Intel's QE vendor id.
@@ -49,7 +46,7 @@ size=$((0x$(echo "$size_hex" | sed 's/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/')))
 [ "$(stat -c %s "$tmp/q.bin")" -eq $((1052 + size)) ] || fail "quote size"
 bytes_at "$tmp/q.bin" 1052 $((size - 1)) "$tmp/chain.pem"
 split_chain "$tmp/chain.pem" "$tmp/cert"
-[ -f "$tmp/cert2.pem" ] && [ ! -f "$tmp/cert3.pem" ] || fail "not 3 certs"
+{ [ -f "$tmp/cert2.pem" ] && [ ! -f "$tmp/cert3.pem" ]; } || fail "not 3 certs"
 
 # QE report signature with the PCK leaf key.
 openssl x509 -in "$tmp/cert0.pem" -pubkey -noout >"$tmp/pck.pem"

@@ -5,29 +5,26 @@
 # quotes verify. Also: two processes creating the same state at once end
 # up with one identity.
 set -eu
-build=$1
-src=$2
-. "$src/tests/sim/sim_lib.sh"
+# shellcheck source=sim_lib.sh
+. "$2/tests/sim/sim_lib.sh"
 tool=$build/tests/sim_quote_tool
-tmp=$(mktemp -d /tmp/sqh-sim-kill-XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
 
 i=0
 while [ $i -lt 30 ]; do
 	state=$tmp/state$i
 	"$tool" "$state" "$tmp/q.bin" --report-key "$tmp/key" \
 		2>/dev/null &
-	pid=$!
+	child=$!
 	# 0 to 174 ms: first creation takes about 150 ms here (fsyncs).
 	sleep "0.$(printf %03d $((i * 6)))"
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	kill -KILL "$child" 2>/dev/null || true
+	wait "$child" 2>/dev/null || true
 
 	"$tool" "$state" "$tmp/q.bin" --report-key "$tmp/key" 2>/dev/null ||
 		fail "iteration $i: restart after SIGKILL failed"
 	(cd "$state" && grep -v '^#' manifest | sha256sum -c --quiet -) ||
 		fail "iteration $i: files differ from the manifest"
-	if ls "$state" | grep -q '\.tmp\.'; then
+	if tmp_files_left "$state"; then
 		fail "iteration $i: temporary files left behind"
 	fi
 	check_quote "$tmp/q.bin" "$state/root_ca.pem" "$tmp/w" ||

@@ -3,23 +3,17 @@
 # stated results of the test data (testdata/README.md).
 # Arguments: build directory, source directory, test data directory.
 set -eu
-build=$1
+# shellcheck source=../lib.sh
+. "$2/tests/lib.sh"
 data=$3
-bin=$build/bin/sgx-quote
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
+cli=$bin/sgx-quote
 
 # run WANT_CODE ARGS...: runs verify, keeps stdout and stderr in $out.
 run() {
 	want=$1
 	shift
 	set +e
-	"$bin" verify "$@" >"$tmp/out" 2>&1
+	"$cli" verify "$@" >"$tmp/out" 2>&1
 	code=$?
 	set -e
 	out=$(cat "$tmp/out")

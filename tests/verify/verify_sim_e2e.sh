@@ -4,22 +4,18 @@
 # the trust anchor, and never under Intel's root.
 # Arguments: build directory, source directory, test data directory.
 set -eu
-build=$1
+# shellcheck source=../lib.sh
 . "$2/tests/lib.sh"
 skip_unless_built "$daemon"
-sock=$tmp/run/aesm.socket
 
 mkdir -p "$tmp/run"
-"$daemon" --backend sim --socket "$sock" --state-dir "$tmp/state" \
-	--log-level warn 2>"$tmp/daemon.log" &
-pid=$!
-wait_ready "$sock" "$tmp/daemon.log"
+start_sim_daemon
 
 "$bin/sgx-quote" quote --socket "$sock" --report-data 00112233 \
 	-o "$tmp/q.bin" >/dev/null || fail "quote"
 "$bin/sgx-quote" collateral --state-dir "$tmp/state" -o "$tmp/col" \
 	>/dev/null || fail "collateral export"
-stop_daemon
+stop_daemon "$pid"
 
 # The simulated PCK certificate carries the TCB of the first level of the
 # simulated TCB info, which that level calls UpToDate.
