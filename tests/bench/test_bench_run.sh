@@ -5,15 +5,14 @@
 # the marker kept word for word. Timing is not judged: the exit status
 # may be 0 (all met) or 1 (one not met), never 2 (the run failed).
 set -eu
-build=$1
-src=$2
-. "$src/tests/lib.sh"
+. "$2/tests/lib.sh"
 
 skip_unless_built "$daemon"
 skip_unless_built "$build/tests/idle_conns"
 
 results=$tmp/RESULTS.md
 marker='<!-- notes: kept by bench/run -->'
+# shellcheck disable=SC2016 # the backquotes are text, not a command
 notes='Notes a person wrote, with | pipes | and `code`, kept as they are.'
 printf '# old report\n\n%s\n%s\n' "$marker" "$notes" >"$results"
 
