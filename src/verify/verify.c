@@ -339,10 +339,7 @@ vpck_from_collateral(struct vrun *v, X509 *certs[static PCK_CHAIN_LEN])
 {
 	STACK_OF(X509) *chain = v->col->pck_chain;
 
-	if (sk_X509_num(chain) != PCK_CHAIN_LEN)
-		return vfail(v, ERR_INVALID, "pck_chain",
-		             "pck_cert_chain: %d certificates, expected 3",
-		             sk_X509_num(chain));
+	/* vpck_source() has checked that there are three. */
 	for (int i = 0; i < PCK_CHAIN_LEN; i++) {
 		certs[i] = sk_X509_value(chain, i);
 		X509_up_ref(certs[i]);
@@ -376,8 +373,12 @@ vpck_source(struct vrun *v, bool *in_quote, uint8_t key[static 32])
 		             "quote: no PCK certificate chain (certification "
 		             "data type %u) and none in the collateral",
 		             cd->type);
-	for (int i = 0; i < PCK_CHAIN_LEN && i < sk_X509_num(v->col->pck_chain);
-	     i++) {
+	/* The key covers exactly three certificates: count them first. */
+	if (sk_X509_num(v->col->pck_chain) != PCK_CHAIN_LEN)
+		return vfail(v, ERR_INVALID, "pck_chain",
+		             "pck_cert_chain: %d certificates, expected 3",
+		             sk_X509_num(v->col->pck_chain));
+	for (int i = 0; i < PCK_CHAIN_LEN; i++) {
 		if (pki_cert_digest(sk_X509_value(v->col->pck_chain, i),
 		                    digests[i]) != ERR_OK)
 			return ERR_CRYPTO;

@@ -503,6 +503,38 @@ test_tdx_refused(void **state)
 	collateral_free(col);
 }
 
+/* A PCK chain in the collateral that is one certificate short (here the
+ * TCB signing chain under the wrong name) is refused by its count. */
+static void
+test_collateral_short_pck_chain(void **state)
+{
+	static const char *const files[] = {
+	        "tcb_info.json",
+	        "sgx/03_oasis/tcb_info_v3_fmspc_00606A000000.json",
+	        "qe_identity.json",
+	        "sgx/03_oasis/qe_identity_v2.json",
+	        "tcb_info_issuer_chain.pem",
+	        "sgx/03_oasis/tcb_info_issuer_chain.pem",
+	        "pck_cert_chain.pem",
+	        "sgx/03_oasis/tcb_info_issuer_chain.pem",
+	};
+	struct verify_result res;
+	struct collateral *col;
+	struct linkdir ld;
+
+	(void)state;
+	linkdir_make(&ld, files, 4);
+	col = col_load(ld.dir);
+	assert_int_equal(sk_X509_num(col->pck_chain), 2);
+	assert_int_equal(verify_td("sgx/07_oasis_certtype3_eppid/quote.bin",
+	                           col, "2022-12-20T00:50:04Z", &res),
+	                 ERR_INVALID);
+	assert_string_equal(res.check, "pck_chain");
+	assert_non_null(strstr(res.message, "2 certificates, expected 3"));
+	collateral_free(col);
+	linkdir_free(&ld);
+}
+
 static const char *const synthetic_files[] = {
         "tcb_info.json",
         "synthetic/intel_qvl_sampledata/tcbInfo.json",
@@ -1007,6 +1039,7 @@ main(void)
 	        cmocka_unit_test(test_teekit_stated),
 	        cmocka_unit_test(test_teekit_pretty_reserialised),
 	        cmocka_unit_test(test_type3_no_chain),
+	        cmocka_unit_test(test_collateral_short_pck_chain),
 	        cmocka_unit_test(test_tdx_refused),
 	        cmocka_unit_test(test_synthetic_wrong_root),
 	        cmocka_unit_test(test_flipped_quote_bits),
