@@ -321,17 +321,20 @@ static enum err
 vpck_from_quote(struct vrun *v, X509 *certs[static PCK_CHAIN_LEN])
 {
 	const struct quote_cert_data *cd = &v->q.cert;
+	size_t i;
 
-	for (size_t i = 0; i < PCK_CHAIN_LEN; i++) {
-		if (vpck_parse_one(cd, i, &certs[i]) != ERR_OK) {
-			while (i-- > 0)
-				X509_free(certs[i]);
-			return vfail(v, ERR_INVALID, "pck_chain",
-			             "quote: certificate %zu does not parse",
-			             i + 1);
-		}
+	for (i = 0; i < PCK_CHAIN_LEN; i++) {
+		if (vpck_parse_one(cd, i, &certs[i]) != ERR_OK)
+			break;
 	}
-	return ERR_OK;
+	if (i == PCK_CHAIN_LEN)
+		return ERR_OK;
+
+	vfail(v, ERR_INVALID, "pck_chain",
+	      "quote: certificate %zu does not parse", i + 1);
+	while (i-- > 0)
+		X509_free(certs[i]);
+	return ERR_INVALID;
 }
 
 static enum err
