@@ -143,4 +143,7 @@ run 2 "$oasis" --collateral "$col" --at yesterday
 run 2 "$oasis" --collateral "$col" --accept Fine
 run 0 --help
 has "--allow-expired"
+# -h as every command of sgx-quote takes it (sgx-quote(1)).
+run 0 -h
+has "-h, --help"
 echo "verify_cli: ok"
