@@ -62,6 +62,7 @@ verify_usage(FILE *out)
 	        "  --repeat N         benchmark: verify every quote N times "
 	        "and print\n"
 	        "                     verifications per second on stderr\n"
+	        "  -h, --help         show this help\n"
 	        "\n"
 	        "Expired collateral (a nextUpdate or notAfter before --at) "
 	        "fails the\n"
@@ -188,9 +189,9 @@ verify_parse_args(int argc, char **argv, struct verify_args *a)
 	a->accepted[TCB_STATUS_SW_HARDENING_NEEDED] = true;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", verify_options, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "h", verify_options, NULL)) !=
 	       -1) {
-		if (opt == OPT_HELP) {
+		if (opt == OPT_HELP || opt == 'h') {
 			verify_usage(stdout);
 			return CLI_EXIT_OK;
 		}

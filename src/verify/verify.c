@@ -321,17 +321,20 @@ static enum err
 vpck_from_quote(struct vrun *v, X509 *certs[static PCK_CHAIN_LEN])
 {
 	const struct quote_cert_data *cd = &v->q.cert;
+	size_t i;
 
-	for (size_t i = 0; i < PCK_CHAIN_LEN; i++) {
-		if (vpck_parse_one(cd, i, &certs[i]) != ERR_OK) {
-			while (i-- > 0)
-				X509_free(certs[i]);
-			return vfail(v, ERR_INVALID, "pck_chain",
-			             "quote: certificate %zu does not parse",
-			             i + 1);
-		}
+	for (i = 0; i < PCK_CHAIN_LEN; i++) {
+		if (vpck_parse_one(cd, i, &certs[i]) != ERR_OK)
+			break;
 	}
-	return ERR_OK;
+	if (i == PCK_CHAIN_LEN)
+		return ERR_OK;
+
+	vfail(v, ERR_INVALID, "pck_chain",
+	      "quote: certificate %zu does not parse", i + 1);
+	while (i-- > 0)
+		X509_free(certs[i]);
+	return ERR_INVALID;
 }
 
 static enum err
@@ -339,10 +342,7 @@ vpck_from_collateral(struct vrun *v, X509 *certs[static PCK_CHAIN_LEN])
 {
 	STACK_OF(X509) *chain = v->col->pck_chain;
 
-	if (sk_X509_num(chain) != PCK_CHAIN_LEN)
-		return vfail(v, ERR_INVALID, "pck_chain",
-		             "pck_cert_chain: %d certificates, expected 3",
-		             sk_X509_num(chain));
+	/* vpck_source() has checked that there are three. */
 	for (int i = 0; i < PCK_CHAIN_LEN; i++) {
 		certs[i] = sk_X509_value(chain, i);
 		X509_up_ref(certs[i]);
@@ -376,8 +376,12 @@ vpck_source(struct vrun *v, bool *in_quote, uint8_t key[static 32])
 		             "quote: no PCK certificate chain (certification "
 		             "data type %u) and none in the collateral",
 		             cd->type);
-	for (int i = 0; i < PCK_CHAIN_LEN && i < sk_X509_num(v->col->pck_chain);
-	     i++) {
+	/* The key covers exactly three certificates: count them first. */
+	if (sk_X509_num(v->col->pck_chain) != PCK_CHAIN_LEN)
+		return vfail(v, ERR_INVALID, "pck_chain",
+		             "pck_cert_chain: %d certificates, expected 3",
+		             sk_X509_num(v->col->pck_chain));
+	for (int i = 0; i < PCK_CHAIN_LEN; i++) {
 		if (pki_cert_digest(sk_X509_value(v->col->pck_chain, i),
 		                    digests[i]) != ERR_OK)
 			return ERR_CRYPTO;

@@ -503,6 +503,38 @@ test_tdx_refused(void **state)
 	collateral_free(col);
 }
 
+/* A PCK chain in the collateral that is one certificate short (here the
+ * TCB signing chain under the wrong name) is refused by its count. */
+static void
+test_collateral_short_pck_chain(void **state)
+{
+	static const char *const files[] = {
+	        "tcb_info.json",
+	        "sgx/03_oasis/tcb_info_v3_fmspc_00606A000000.json",
+	        "qe_identity.json",
+	        "sgx/03_oasis/qe_identity_v2.json",
+	        "tcb_info_issuer_chain.pem",
+	        "sgx/03_oasis/tcb_info_issuer_chain.pem",
+	        "pck_cert_chain.pem",
+	        "sgx/03_oasis/tcb_info_issuer_chain.pem",
+	};
+	struct verify_result res;
+	struct collateral *col;
+	struct linkdir ld;
+
+	(void)state;
+	linkdir_make(&ld, files, 4);
+	col = col_load(ld.dir);
+	assert_int_equal(sk_X509_num(col->pck_chain), 2);
+	assert_int_equal(verify_td("sgx/07_oasis_certtype3_eppid/quote.bin",
+	                           col, "2022-12-20T00:50:04Z", &res),
+	                 ERR_INVALID);
+	assert_string_equal(res.check, "pck_chain");
+	assert_non_null(strstr(res.message, "2 certificates, expected 3"));
+	collateral_free(col);
+	linkdir_free(&ld);
+}
+
 static const char *const synthetic_files[] = {
         "tcb_info.json",
         "synthetic/intel_qvl_sampledata/tcbInfo.json",
@@ -947,6 +979,44 @@ test_flipped_pck_certificate(void **state)
 	collateral_free(col);
 }
 
+/* A certificate of the quote's chain that is not DER inside its PEM
+ * block is named by its place in the chain. */
+static void
+test_unparsable_chain_certificate(void **state)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----\n";
+	struct verify_opts opts = {.at = at("2025-07-19T10:01:17Z")};
+	struct verify_result res;
+	struct verify_ctx *ctx;
+	struct collateral *col;
+	char path[512], *pem;
+	uint8_t *q;
+	size_t len;
+
+	(void)state;
+	td_path("sgx/01_dcapqvl/collateral.json", path, sizeof(path));
+	col = col_load(path);
+	q = td_load("sgx/01_dcapqvl/quote.bin", &len);
+	pem = memmem(q, len, begin, sizeof(begin) - 1);
+	assert_non_null(pem);
+	pem = memmem(pem + 1, len - (size_t)(pem + 1 - (char *)q), begin,
+	             sizeof(begin) - 1);
+	assert_non_null(pem);
+	/* "MII..." is the SEQUENCE tag; "AII..." decodes to tag 0. */
+	pem += sizeof(begin) - 1;
+	assert_int_equal(*pem, 'M');
+	*pem = 'A';
+	assert_int_equal(verify_ctx_new(NULL, &ctx), ERR_OK);
+	assert_int_equal(verify_quote(ctx, col, q, len, &opts, &res),
+	                 ERR_INVALID);
+	assert_string_equal(res.check, "pck_chain");
+	assert_string_equal(res.message,
+	                    "pck_chain: quote: certificate 2 does not parse");
+	verify_ctx_free(ctx);
+	free(q);
+	collateral_free(col);
+}
+
 /* The test root is not Intel's: the same quote fails under Intel's root. */
 static void
 test_tpki_under_intel_root(void **state)
@@ -1007,11 +1077,13 @@ main(void)
 	        cmocka_unit_test(test_teekit_stated),
 	        cmocka_unit_test(test_teekit_pretty_reserialised),
 	        cmocka_unit_test(test_type3_no_chain),
+	        cmocka_unit_test(test_collateral_short_pck_chain),
 	        cmocka_unit_test(test_tdx_refused),
 	        cmocka_unit_test(test_synthetic_wrong_root),
 	        cmocka_unit_test(test_flipped_quote_bits),
 	        cmocka_unit_test(test_flipped_collateral_bits),
 	        cmocka_unit_test(test_flipped_pck_certificate),
+	        cmocka_unit_test(test_unparsable_chain_certificate),
 	};
 	const struct CMUnitTest pki_tests[] = {
 	        cmocka_unit_test(test_tpki_positive),

@@ -104,6 +104,13 @@ run 0 "$oasis" "$oasis" --collateral "$col" --at 2022-12-20T00:50:04Z
 run 1 "$oasis" "$data/sgx/07_oasis_certtype3_eppid/quote.bin" \
 	--collateral "$col" --at 2022-12-20T00:50:04Z
 has "no PCK certificate chain"
+# A PCK chain in the collateral one certificate short is refused by its
+# count (it used to crash the verifier).
+cp "$data/sgx/03_oasis/tcb_info_issuer_chain.pem" "$col/pck_cert_chain.pem"
+run 1 "$data/sgx/07_oasis_certtype3_eppid/quote.bin" \
+	--collateral "$col" --at 2022-12-20T00:50:04Z
+has "pck_chain: pck_cert_chain: 2 certificates, expected 3"
+rm "$col/pck_cert_chain.pem"
 
 # TDX is refused clearly.
 run 1 "$data/tdx/01_dcapqvl_v4/quote.bin" \
@@ -130,4 +137,7 @@ run 2 "$oasis" --collateral "$col" --at yesterday
 run 2 "$oasis" --collateral "$col" --accept Fine
 run 0 --help
 has "--allow-expired"
+# -h as every command of sgx-quote takes it (sgx-quote(1)).
+run 0 -h
+has "-h, --help"
 echo "verify_cli: ok"
