@@ -478,14 +478,24 @@ verify_one(struct verify_ctx *ctx, const struct collateral *col,
 
 	if (v == NULL)
 		return CLI_EXIT_FAIL;
+	v->path = path;
 	if ((e = file_read_all(path, VERIFY_MAX_QUOTE, &quote, &len)) !=
 	    ERR_OK) {
-		fprintf(stderr, "sgx-quote verify: %s: cannot read (%s)\n",
-		        path, e == ERR_IO ? strerror(errno) : err_str(e));
+		snprintf(v->res.message, sizeof(v->res.message),
+		         "%s: cannot read (%s)", path,
+		         e == ERR_IO ? strerror(errno) : err_str(e));
+		fprintf(stderr, "sgx-quote verify: %s\n", v->res.message);
+		/* --json promises an object for every quote named. */
+		if (a->json) {
+			snprintf(v->res.check, sizeof(v->res.check),
+			         "quote_file");
+			v->err = e;
+			verdict_judge(a, v);
+			verdict_print_json(v, a);
+		}
 		free(v);
 		return CLI_EXIT_FAIL;
 	}
-	v->path = path;
 	start = (double)timeutil_mono_ns() / 1e9;
 	for (unsigned long i = 0; i < a->repeat; i++)
 		v->err = verify_quote(ctx, col, quote, len, &a->opts, &v->res);

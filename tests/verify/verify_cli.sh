@@ -93,6 +93,17 @@ has '"error":{"check":"expired","message":"collateral expired at 2023-01-15T12:4
 # Files that cannot be read say why.
 run 1 "$tmp/none.bin" --collateral "$col"
 has "$tmp/none.bin: cannot read (No such file or directory)"
+# With --json, an object for it too, in the order the quotes were named.
+run 1 "$tmp/none.bin" "$sgx01/quote.bin" --collateral "$sgx01/collateral.json" \
+	--at $at01 --json
+[ "$(grep -c '^{"quote":' "$tmp/out")" = 2 ] || fail "two objects: $out"
+first=$(grep '^{"quote":' "$tmp/out" | head -n 1)
+case $first in
+*'"quote":"'"$tmp"'/none.bin"'*'"verified":false'*'"exit_code":1'*) ;;
+*) fail "unreadable quote's object: $first" ;;
+esac
+has '"error":{"check":"quote_file","message":"'"$tmp"'/none.bin: cannot read (No such file or directory)"}'
+has '"status":"ConfigurationAndSWHardeningNeeded"'
 run 1 "$oasis" --collateral "$col" --root "$tmp/none.pem"
 has "--root $tmp/none.pem: No such file or directory"
 run 1 "$oasis" --collateral "$col" --root "$oasis"
