@@ -26,6 +26,10 @@
 #define CLIENT_RETRY_MS     1000
 #define CLIENT_RETRY_MAX_MS 60000
 
+/* What a GetQuoteEx reply may carry besides the quote (the QE report
+ * info and protobuf framing take under 1 KiB). */
+#define CLIENT_REPLY_ROOM (64u * 1024)
+
 /* How to reach the service; read from the environment on every call, so
  * there is no shared state to guard. */
 struct client_conf {

@@ -195,16 +195,34 @@ transport_send(const struct client_conf *conf, enum client_op op, int fd,
 	return SGX_SUCCESS;
 }
 
+/*
+ * The longest reply accepted to req. Intel's aesmd pads a quote to the
+ * caller's buf_size, so a GetQuoteEx reply may be as long as the buffer
+ * the caller offered plus the message around it; anything else fits in
+ * WIRE_MAX_RESPONSE, which also bounds what a hostile peer can make us
+ * allocate.
+ */
+static uint32_t
+transport_reply_max(const Aesm__Message__Request *req)
+{
+	const Aesm__Message__Request__GetQuoteExRequest *q = req->getquoteexreq;
+
+	if (q != NULL && q->buf_size < UINT32_MAX - CLIENT_REPLY_ROOM &&
+	    q->buf_size + CLIENT_REPLY_ROOM > WIRE_MAX_RESPONSE)
+		return q->buf_size + CLIENT_REPLY_ROOM;
+	return WIRE_MAX_RESPONSE;
+}
+
 static sgx_status_t
 transport_recv(const struct client_conf *conf, enum client_op op, int fd,
-               Aesm__Message__Response **res)
+               const Aesm__Message__Request *req, Aesm__Message__Response **res)
 {
 	uint8_t *body;
 	size_t len;
 	enum err e;
 
-	e = wire_recv_frame(fd, WIRE_MAX_RESPONSE, conf->timeout_ms, &body,
-	                    &len);
+	e = wire_recv_frame(fd, transport_reply_max(req), conf->timeout_ms,
+	                    &body, &len);
 	if (e != ERR_OK)
 		return transport_failed(conf, op, "receive", e);
 	*res = wire_response_decode(body, len);
@@ -231,7 +249,7 @@ client_transact(const struct client_conf *conf, enum client_op op,
 
 	s = transport_send(conf, op, fd, req);
 	if (s == SGX_SUCCESS)
-		s = transport_recv(conf, op, fd, res);
+		s = transport_recv(conf, op, fd, req, res);
 	close(fd);
 	return s;
 }

@@ -13,6 +13,8 @@
 #include "common/keyid.h"
 
 #define STUB_IO_MS 2000
+/* Room for a padded quote and the message around it. */
+#define STUB_MAX_REPLY (8u * 1024 * 1024)
 
 static void
 die(const char *what)
@@ -27,7 +29,7 @@ stub_send_response(int fd, const Aesm__Message__Response *res)
 	uint8_t *frame;
 	size_t len;
 
-	if (wire_encode(&res->base, WIRE_MAX_RESPONSE, &frame, &len) != ERR_OK)
+	if (wire_encode(&res->base, STUB_MAX_REPLY, &frame, &len) != ERR_OK)
 		die("wire_encode");
 	if (wire_send_all(fd, frame, len, STUB_IO_MS) != ERR_OK) {
 		/* The client may have given up already; not our failure. */
@@ -64,9 +66,11 @@ auto_init(const Aesm__Message__Request__InitQuoteExRequest *q,
 	res->initquoteexres = &r;
 }
 
+/* The quote; when padded, in a buffer of buf_size bytes that the caller
+ * frees (*padded). */
 static void
-auto_quote(const Aesm__Message__Request__GetQuoteExRequest *q,
-           Aesm__Message__Response *res)
+auto_quote(const Aesm__Message__Request__GetQuoteExRequest *q, bool pad,
+           Aesm__Message__Response *res, uint8_t **padded)
 {
 	static Aesm__Message__Response__GetQuoteExResponse r;
 	static uint8_t quote[STUB_QUOTE_SIZE];
@@ -79,6 +83,13 @@ auto_quote(const Aesm__Message__Request__GetQuoteExRequest *q,
 		r.has_quote = true;
 		r.quote.data = quote;
 		r.quote.len = sizeof(quote);
+	}
+	if (r.errorcode == 0 && pad && q->buf_size <= STUB_MAX_REPLY / 2) {
+		if ((*padded = calloc(1, q->buf_size)) == NULL)
+			die("calloc");
+		memcpy(*padded, quote, sizeof(quote));
+		r.quote.data = *padded;
+		r.quote.len = q->buf_size;
 	}
 	res->getquoteexres = &r;
 }
@@ -137,10 +148,11 @@ auto_size(const Aesm__Message__Request__GetQuoteSizeExRequest *q,
 /* Answers a request the way a working service would. Runs on the stub
  * thread only, so the static reply parts are not shared. */
 static void
-stub_auto(int fd, const uint8_t *body, size_t len)
+stub_auto(int fd, const uint8_t *body, size_t len, bool pad)
 {
 	Aesm__Message__Response res = AESM__MESSAGE__RESPONSE__INIT;
 	Aesm__Message__Request *req = wire_request_decode(body, len);
+	uint8_t *padded = NULL;
 
 	if (req == NULL)
 		return;
@@ -149,10 +161,11 @@ stub_auto(int fd, const uint8_t *body, size_t len)
 	else if (req->getquotesizeexreq != NULL)
 		auto_size(req->getquotesizeexreq, &res);
 	else if (req->getquoteexreq != NULL)
-		auto_quote(req->getquoteexreq, &res);
+		auto_quote(req->getquoteexreq, pad, &res, &padded);
 	else
 		auto_keys(req, &res);
 	stub_send_response(fd, &res);
+	free(padded);
 	wire_request_free(req);
 }
 
@@ -200,8 +213,8 @@ stub_serve(struct stub *s, int fd)
 		return;
 	stub_record(s, body, len);
 
-	if (mode == STUB_AUTO)
-		stub_auto(fd, body, len);
+	if (mode == STUB_AUTO || mode == STUB_PADDED)
+		stub_auto(fd, body, len, mode == STUB_PADDED);
 	else if (mode == STUB_CANNED &&
 	         wire_send_all(fd, s->canned, s->canned_len, STUB_IO_MS) !=
 	                 ERR_OK) {

@@ -20,6 +20,8 @@ enum stub_mode {
 	STUB_SILENT,    /* read the request, never answer */
 	STUB_CLOSE,     /* read the request, close without answering */
 	STUB_CLOSE_NOW, /* close at once, before reading anything */
+	STUB_PADDED,    /* as STUB_AUTO, with each quote padded with zeros
+	                   to the request's buf_size, as Intel's aesmd does */
 };
 
 #define STUB_MAX_LOG   64

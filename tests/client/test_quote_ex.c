@@ -557,6 +557,41 @@ test_wrong_response_field(void **state)
 	}
 }
 
+/*
+ * Intel's aesmd pads the quote to the caller's buf_size, so a caller that
+ * offers a buffer larger than the usual cap on replies still gets its
+ * quote; a reply longer than the buffer and the message around it is
+ * refused before anything is allocated for it.
+ */
+static void
+test_quote_padded_to_large_buffer(void **state)
+{
+	const size_t size = 3 * WIRE_MAX_RESPONSE / 2;
+	sgx_att_key_id_t key = default_key();
+	/* A length prefix past any buffer this test offers. */
+	const uint8_t past[] = {0x00, 0x00, 0x00, 0x01, 0x08};
+	sgx_report_t report;
+	uint8_t *quote = malloc(size);
+
+	(void)state;
+	assert_non_null(quote);
+	memset(&report, 0x42, sizeof(report));
+	memset(quote, 0xee, size);
+	stub_set_mode(&stub, STUB_PADDED);
+	assert_int_equal(qx.quote(&report, &key, NULL, quote, (uint32_t)size),
+	                 SGX_SUCCESS);
+	assert_int_equal(quote[0], STUB_QUOTE_BYTE);
+	assert_int_equal(quote[STUB_QUOTE_SIZE - 1], STUB_QUOTE_BYTE);
+	/* The padding is copied too, as Intel's client copies it. */
+	assert_int_equal(quote[STUB_QUOTE_SIZE], 0);
+	assert_int_equal(quote[size - 1], 0);
+
+	stub_set_raw(&stub, past, sizeof(past));
+	assert_int_equal(qx.quote(&report, &key, NULL, quote, (uint32_t)size),
+	                 SGX_ERROR_UNEXPECTED);
+	free(quote);
+}
+
 /* Replies that are not a usable Response, each for every call. */
 static void
 test_malformed_replies(void **state)
@@ -1037,6 +1072,7 @@ main(void)
 	        T(test_error_mapping_every_code),
 	        T(test_error_mapping_named_rows),
 	        T(test_wrong_response_field),
+	        T(test_quote_padded_to_large_buffer),
 	        T(test_malformed_replies),
 	        T(test_peer_closes_early),
 	        T(test_silent_service_times_out),
