@@ -930,6 +930,16 @@ vparse(struct vrun *v, const uint8_t *quote, size_t len)
 	return ERR_OK;
 }
 
+/* Every failure names a check: one that failed without saying which (a
+ * digest or an allocation that failed) is an internal error. */
+static enum err
+vnamed(struct vrun *v, enum err e)
+{
+	if (e != ERR_OK && v->res->check[0] == '\0')
+		return vfail(v, e, "internal", "%s", err_str(e));
+	return e;
+}
+
 enum err
 verify_quote(struct verify_ctx *ctx, const struct collateral *col,
              const uint8_t *quote, size_t len, const struct verify_opts *opts,
@@ -946,7 +956,7 @@ verify_quote(struct verify_ctx *ctx, const struct collateral *col,
 	    (e = vpck(&v)) != ERR_OK || (e = vcrls(&v)) != ERR_OK ||
 	    (e = vtcb_info(&v)) != ERR_OK ||
 	    (e = vqe_identity_doc(&v)) != ERR_OK)
-		return e;
+		return vnamed(&v, e);
 	vcollateral_remember(&v);
 
 	if ((e = vqe_report_signature(&v)) != ERR_OK ||
@@ -954,8 +964,8 @@ verify_quote(struct verify_ctx *ctx, const struct collateral *col,
 	    (e = vqe_identity(&v)) != ERR_OK ||
 	    (e = vquote_signature(&v)) != ERR_OK ||
 	    (e = vtcb_level(&v)) != ERR_OK || (e = vdates_final(&v)) != ERR_OK)
-		return e;
-	return vstrict(&v);
+		return vnamed(&v, e);
+	return vnamed(&v, vstrict(&v));
 }
 
 enum err
