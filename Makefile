@@ -75,7 +75,8 @@ e2e:
 	tests/deploy/podman-e2e.sh $(CURDIR)
 
 # Quote throughput, latency and memory against this machine's own ECDSA
-# sign rate; writes bench/RESULTS.md. About a minute; not part of test.
+# sign rate, and warm verification against its verify rate (bench/verify);
+# writes bench/RESULTS.md. About two minutes; not part of test.
 bench: build
 	bench/run $(BUILD)
 
