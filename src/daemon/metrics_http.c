@@ -220,23 +220,28 @@ http_accept(struct metrics_http *m)
 
 /* ---- the thread ---- */
 
-/* Fills pfd: the stop event, the listener, then each busy client. */
+/*
+ * Fills pfd: the stop event, the listener, then each busy client. The
+ * listener is left out (fd -1) while every slot is taken: a connection
+ * waiting in the backlog would otherwise wake poll at once, over and over,
+ * until a slot frees.
+ */
 static nfds_t
 http_poll_set(struct metrics_http *m, struct pollfd *pfd, int *timeout)
 {
 	int64_t now = timeutil_mono_ms(), left;
+	bool slot_free = false;
 	nfds_t n = 2;
 
 	pfd[0] = (struct pollfd){.fd = m->stop_fd, .events = POLLIN};
-	pfd[1] = (struct pollfd){.fd = m->listen_fd, .events = POLLIN};
 	*timeout = -1;
 	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++) {
 		struct http_client *cl = &m->clients[i];
 
-		if (cl->fd < 0)
-			continue;
-		if (cl->deadline_ms <= now) {
+		if (cl->fd >= 0 && cl->deadline_ms <= now)
 			http_client_close(cl);
+		if (cl->fd < 0) {
+			slot_free = true;
 			continue;
 		}
 		left = cl->deadline_ms - now;
@@ -246,6 +251,8 @@ http_poll_set(struct metrics_http *m, struct pollfd *pfd, int *timeout)
 		        .fd = cl->fd,
 		        .events = (short)(cl->resp == NULL ? POLLIN : POLLOUT)};
 	}
+	pfd[1] = (struct pollfd){.fd = slot_free ? m->listen_fd : -1,
+	                         .events = POLLIN};
 	return n;
 }
 
