@@ -112,6 +112,14 @@ http_route(const uint8_t *req, size_t len)
 	return 404;
 }
 
+int
+metrics_http_status(const uint8_t *req, size_t len)
+{
+	if (http_head_complete(req, len))
+		return http_route(req, len);
+	return len >= HTTP_MAX_REQUEST ? 400 : 0;
+}
+
 static void
 http_respond(struct http_client *cl, int status)
 {
@@ -161,6 +169,7 @@ static void
 http_client_read(struct http_client *cl)
 {
 	ssize_t n;
+	int status;
 
 	n = recv(cl->fd, cl->req + cl->got, sizeof(cl->req) - cl->got, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -170,12 +179,9 @@ http_client_read(struct http_client *cl)
 		return;
 	}
 	cl->got += (size_t)n;
-	if (http_head_complete(cl->req, cl->got))
-		http_respond(cl, http_route(cl->req, cl->got));
-	else if (cl->got == sizeof(cl->req))
-		http_respond(cl, 400);
-	else
+	if ((status = metrics_http_status(cl->req, cl->got)) == 0)
 		return;
+	http_respond(cl, status);
 	if (cl->resp == NULL)
 		http_client_close(cl);
 }
