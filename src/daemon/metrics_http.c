@@ -48,6 +48,8 @@ struct metrics_http {
 	int stop_fd;
 	pthread_t thread;
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t unix_dev; /* the socket file bound there */
+	ino_t unix_ino;
 	struct http_client clients[HTTP_MAX_CLIENTS];
 };
 
@@ -318,10 +320,25 @@ http_listen_unix(struct metrics_http *m, const char *path)
 	m->listen_fd =
 	        socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (m->listen_fd < 0 ||
-	    bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	    bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    lstat(path, &st) < 0)
 		return ERR_IO;
 	memcpy(m->unix_path, sa.sun_path, sizeof(m->unix_path));
+	m->unix_dev = st.st_dev;
+	m->unix_ino = st.st_ino;
 	return ERR_OK;
+}
+
+/* Removes the socket file, unless a daemon that replaced this one has
+ * bound its own at the path since. */
+static void
+http_unlink_unix(const struct metrics_http *m)
+{
+	struct stat st;
+
+	if (m->unix_path[0] != '\0' && lstat(m->unix_path, &st) == 0 &&
+	    st.st_dev == m->unix_dev && st.st_ino == m->unix_ino)
+		unlink(m->unix_path);
 }
 
 /* "HOST:PORT" or "[HOST]:PORT", numeric host only: no DNS at start. */
@@ -410,8 +427,7 @@ http_free(struct metrics_http *m)
 		close(m->listen_fd);
 	if (m->stop_fd >= 0)
 		close(m->stop_fd);
-	if (m->unix_path[0] != '\0')
-		unlink(m->unix_path);
+	http_unlink_unix(m);
 	free(m);
 }
 
