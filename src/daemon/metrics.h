@@ -13,6 +13,7 @@
 #ifndef SQH_DAEMON_METRICS_H
 #define SQH_DAEMON_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/buf.h"
@@ -58,6 +59,11 @@ void metrics_reset(void);
  * time.
  */
 struct metrics_http;
+
+/* What the endpoint answers to the first len bytes a scraper sent: 0
+ * while the request head is incomplete and under its cap, else the HTTP
+ * status (200, 404 or 400). */
+int metrics_http_status(const uint8_t *req, size_t len);
 
 MUST_CHECK enum err metrics_http_start(const char *listen,
                                        struct metrics_http **out);

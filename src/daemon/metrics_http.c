@@ -48,6 +48,8 @@ struct metrics_http {
 	int stop_fd;
 	pthread_t thread;
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t unix_dev; /* the socket file bound there */
+	ino_t unix_ino;
 	struct http_client clients[HTTP_MAX_CLIENTS];
 };
 
@@ -112,6 +114,14 @@ http_route(const uint8_t *req, size_t len)
 	return 404;
 }
 
+int
+metrics_http_status(const uint8_t *req, size_t len)
+{
+	if (http_head_complete(req, len))
+		return http_route(req, len);
+	return len >= HTTP_MAX_REQUEST ? 400 : 0;
+}
+
 static void
 http_respond(struct http_client *cl, int status)
 {
@@ -161,6 +171,7 @@ static void
 http_client_read(struct http_client *cl)
 {
 	ssize_t n;
+	int status;
 
 	n = recv(cl->fd, cl->req + cl->got, sizeof(cl->req) - cl->got, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -170,12 +181,9 @@ http_client_read(struct http_client *cl)
 		return;
 	}
 	cl->got += (size_t)n;
-	if (http_head_complete(cl->req, cl->got))
-		http_respond(cl, http_route(cl->req, cl->got));
-	else if (cl->got == sizeof(cl->req))
-		http_respond(cl, 400);
-	else
+	if ((status = metrics_http_status(cl->req, cl->got)) == 0)
 		return;
+	http_respond(cl, status);
 	if (cl->resp == NULL)
 		http_client_close(cl);
 }
@@ -220,23 +228,28 @@ http_accept(struct metrics_http *m)
 
 /* ---- the thread ---- */
 
-/* Fills pfd: the stop event, the listener, then each busy client. */
+/*
+ * Fills pfd: the stop event, the listener, then each busy client. The
+ * listener is left out (fd -1) while every slot is taken: a connection
+ * waiting in the backlog would otherwise wake poll at once, over and over,
+ * until a slot frees.
+ */
 static nfds_t
 http_poll_set(struct metrics_http *m, struct pollfd *pfd, int *timeout)
 {
 	int64_t now = timeutil_mono_ms(), left;
+	bool slot_free = false;
 	nfds_t n = 2;
 
 	pfd[0] = (struct pollfd){.fd = m->stop_fd, .events = POLLIN};
-	pfd[1] = (struct pollfd){.fd = m->listen_fd, .events = POLLIN};
 	*timeout = -1;
 	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++) {
 		struct http_client *cl = &m->clients[i];
 
-		if (cl->fd < 0)
-			continue;
-		if (cl->deadline_ms <= now) {
+		if (cl->fd >= 0 && cl->deadline_ms <= now)
 			http_client_close(cl);
+		if (cl->fd < 0) {
+			slot_free = true;
 			continue;
 		}
 		left = cl->deadline_ms - now;
@@ -246,6 +259,8 @@ http_poll_set(struct metrics_http *m, struct pollfd *pfd, int *timeout)
 		        .fd = cl->fd,
 		        .events = (short)(cl->resp == NULL ? POLLIN : POLLOUT)};
 	}
+	pfd[1] = (struct pollfd){.fd = slot_free ? m->listen_fd : -1,
+	                         .events = POLLIN};
 	return n;
 }
 
@@ -305,10 +320,25 @@ http_listen_unix(struct metrics_http *m, const char *path)
 	m->listen_fd =
 	        socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (m->listen_fd < 0 ||
-	    bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	    bind(m->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    lstat(path, &st) < 0)
 		return ERR_IO;
 	memcpy(m->unix_path, sa.sun_path, sizeof(m->unix_path));
+	m->unix_dev = st.st_dev;
+	m->unix_ino = st.st_ino;
 	return ERR_OK;
+}
+
+/* Removes the socket file, unless a daemon that replaced this one has
+ * bound its own at the path since. */
+static void
+http_unlink_unix(const struct metrics_http *m)
+{
+	struct stat st;
+
+	if (m->unix_path[0] != '\0' && lstat(m->unix_path, &st) == 0 &&
+	    st.st_dev == m->unix_dev && st.st_ino == m->unix_ino)
+		unlink(m->unix_path);
 }
 
 /* "HOST:PORT" or "[HOST]:PORT", numeric host only: no DNS at start. */
@@ -397,8 +427,7 @@ http_free(struct metrics_http *m)
 		close(m->listen_fd);
 	if (m->stop_fd >= 0)
 		close(m->stop_fd);
-	if (m->unix_path[0] != '\0')
-		unlink(m->unix_path);
+	http_unlink_unix(m);
 	free(m);
 }
 

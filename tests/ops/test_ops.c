@@ -453,6 +453,57 @@ test_metrics_render(void **state)
 	buf_free(&b);
 }
 
+/* The scrape endpoint's reading of a request head: incomplete heads wait,
+ * anything but a well-formed GET /metrics is refused, a head that fills
+ * the cap without ending is a 400. */
+static void
+test_metrics_http_status(void **state)
+{
+	static const struct {
+		const char *req;
+		int status;
+	} cases[] = {
+	        {"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 200},
+	        {"GET /metrics?x=1 HTTP/1.0\n\n", 200},
+	        {"GET /metrics HTTP/1.1\r\n\r\nGET /other HTTP/1.1\r\n\r\n",
+	         200},
+	        {"GET /metrics HTTP/1.1\r\nHost: x\r\n", 0},
+	        {"GET /metrics HTTP/1.1\r\n", 0},
+	        {"", 0},
+	        {"GET /metricsx HTTP/1.1\n\n", 404},
+	        {"HEAD /metrics HTTP/1.1\n\n", 404},
+	        {"get /metrics HTTP/1.1\n\n", 404},
+	        {"\n\n", 400},
+	        {" GET /metrics HTTP/1.1\n\n", 400},
+	        {"GET\n\n", 400},
+	        {"GETTINGLONGERTHAN16 /metrics HTTP/1.1\n\n", 400},
+	};
+	char big[4096], target[400];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = metrics_http_status((const uint8_t *)cases[i].req,
+		                              strlen(cases[i].req));
+
+		if (got != cases[i].status)
+			fail_msg("'%s': %d, not %d", cases[i].req, got,
+			         cases[i].status);
+	}
+	/* A target longer than the route buffer is malformed, not cut. */
+	memset(target, 'a', sizeof(target));
+	memcpy(target, "GET /", 5);
+	memcpy(target + sizeof(target) - 3, "\n\n", 2);
+	target[sizeof(target) - 1] = '\0';
+	assert_int_equal(
+	        metrics_http_status((const uint8_t *)target, strlen(target)),
+	        400);
+	/* No end of head: waits below the cap, refused at it. */
+	memset(big, 'A', sizeof(big));
+	assert_int_equal(metrics_http_status((uint8_t *)big, sizeof(big) - 1),
+	                 0);
+	assert_int_equal(metrics_http_status((uint8_t *)big, sizeof(big)), 400);
+}
+
 /* Identical failures of one peer: the first line, then silence until
  * the interval is over; another peer or code is not held back. */
 static void
@@ -616,6 +667,7 @@ main(void)
 	        cmocka_unit_test(test_log_json),
 	        cmocka_unit_test(test_log_json_truncated),
 	        cmocka_unit_test(test_metrics_render),
+	        cmocka_unit_test(test_metrics_http_status),
 	        cmocka_unit_test(test_reqlog_limit),
 	        cmocka_unit_test(test_reqlog_pending_counts),
 	};

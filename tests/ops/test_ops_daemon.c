@@ -634,6 +634,145 @@ test_metrics_connection_cap(void **state)
 	free(e.dir);
 }
 
+/* Seconds of CPU the process has used, user and system. */
+static double
+cpu_seconds(pid_t pid)
+{
+	unsigned long utime = 0, stime = 0;
+	char path[64], text[1024], *p;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(text, sizeof(text), f));
+	fclose(f);
+	/* After the command name: state is field 3, utime 14, stime 15. */
+	p = strrchr(text, ')');
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 2,
+	                        "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	                        "%*u %*u %lu %lu",
+	                        &utime, &stime),
+	                 2);
+	return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* More silent scrapers than the endpoint serves at once (8): the one
+ * that waits in the backlog must not keep the endpoint's thread busy
+ * while the others hold their slots, and is served once they go. */
+#define SCRAPERS_HELD 9
+static void
+test_metrics_slots_full_idle(void **state)
+{
+	const char *argv[] = {DAEMON,        "--socket",     NULL,
+	                      "--state-dir", NULL,           "--metrics-listen",
+	                      NULL,          "--aesmd-conf", "/dev/null",
+	                      NULL};
+	int held[SCRAPERS_HELD];
+	double before, used;
+	struct env e;
+	char *m;
+
+	(void)state;
+	env_paths(&e);
+	argv[2] = e.socket;
+	argv[4] = e.state;
+	argv[6] = e.metrics;
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec_logged(e.log, argv);
+	raw_wait_connectable(e.socket);
+	raw_wait_connectable(e.metrics);
+
+	for (int i = 0; i < SCRAPERS_HELD; i++) {
+		held[i] = raw_connect(e.metrics);
+		assert_true(held[i] >= 0);
+	}
+	usleep(100000);
+	before = cpu_seconds(e.pid);
+	usleep(1000000);
+	used = cpu_seconds(e.pid) - before;
+	if (used > 0.2)
+		fail_msg("%.2f s of CPU in 1 s with every slot held", used);
+
+	for (int i = 0; i < SCRAPERS_HELD; i++)
+		close(held[i]);
+	m = scrape(e.metrics, "/metrics");
+	assert_non_null(strstr(m, "HTTP/1.1 200 OK\r\n"));
+	free(m);
+	assert_int_equal(child_term(e.pid), 0);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
+/* A rolling replacement with the metrics endpoint on a Unix socket: the
+ * new daemon (--replace, same paths) takes the metrics path over too,
+ * and the old one, stopped, leaves the new one's socket in place. */
+static void
+test_metrics_path_kept_on_replace(void **state)
+{
+	const char *argv[] = {DAEMON,      "--socket",
+	                      NULL,        "--state-dir",
+	                      NULL,        "--metrics-listen",
+	                      NULL,        "--aesmd-conf",
+	                      "/dev/null", NULL,
+	                      NULL};
+	char log2[300];
+	struct env e;
+	struct stat st;
+	pid_t second;
+	char *m;
+
+	(void)state;
+	env_paths(&e);
+	argv[2] = e.socket;
+	argv[4] = e.state;
+	argv[6] = e.metrics;
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec_logged(e.log, argv);
+	raw_wait_connectable(e.socket);
+	raw_wait_connectable(e.metrics);
+
+	snprintf(log2, sizeof(log2), "%s/second.log", e.dir);
+	argv[9] = "--replace";
+	second = fork();
+	assert_true(second >= 0);
+	if (second == 0)
+		child_exec_logged(log2, argv);
+	/* The second serves once it has renamed its socket over the path. */
+	for (int i = 0; i < 500; i++) {
+		uint8_t *text;
+		size_t len;
+		bool serving;
+
+		if (file_read_all(log2, 1 << 20, &text, &len) != ERR_OK)
+			text = NULL;
+		serving = text != NULL &&
+		          strstr((char *)text, "event=serving") != NULL;
+		free(text);
+		if (serving)
+			break;
+		usleep(20000);
+	}
+
+	assert_int_equal(child_term(e.pid), 0);
+	assert_int_equal(lstat(e.metrics, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	m = scrape(e.metrics, "/metrics");
+	assert_non_null(strstr(m, "HTTP/1.1 200 OK\r\n"));
+	free(m);
+
+	/* The last daemon to go takes its socket with it. */
+	assert_int_equal(child_term(second), 0);
+	assert_int_equal(lstat(e.metrics, &st), -1);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
 #define OVER_UID_CAP                                                \
 	"sgx_quote_helper_connections_rejected_total{reason=\"max_" \
 	"connections_per_uid\"}"
@@ -887,6 +1026,8 @@ main(void)
 	        cmocka_unit_test(test_bad_policy_at_start),
 	        cmocka_unit_test(test_metrics_tcp),
 	        cmocka_unit_test(test_metrics_connection_cap),
+	        cmocka_unit_test(test_metrics_slots_full_idle),
+	        cmocka_unit_test(test_metrics_path_kept_on_replace),
 	        cmocka_unit_test(test_connection_cap_per_uid),
 	        cmocka_unit_test(test_socket_activation),
 	        cmocka_unit_test(test_socket_activation_other_pid),
