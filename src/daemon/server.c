@@ -576,7 +576,10 @@ accept_conn(struct server *s, int fd)
 	struct peer who;
 	struct conn *c;
 
-	if (atomic_load(&s->open_conns) >= s->cfg.max_connections) {
+	/* Counted first and given back when over the cap, so that workers
+	 * accepting at the same moment cannot pass it together. */
+	if (atomic_fetch_add(&s->open_conns, 1) >= s->cfg.max_connections) {
+		atomic_fetch_sub(&s->open_conns, 1);
 		if (limit_log_due(s))
 			log_warn("event=connection_refused "
 			         "reason=max_connections limit=%u",
@@ -588,12 +591,14 @@ accept_conn(struct server *s, int fd)
 	if (peer_identify(fd, &who) != ERR_OK)
 		log_warn_errno("event=peer_unknown");
 	if (!accept_uid_take(s, &who)) {
+		atomic_fetch_sub(&s->open_conns, 1);
 		close(fd);
 		return NULL;
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		if (s->uid_quota != NULL)
 			uid_quota_release(s->uid_quota, who.uid);
+		atomic_fetch_sub(&s->open_conns, 1);
 		if (limit_log_due(s))
 			log_warn("event=connection_refused "
 			         "reason=out_of_memory");
@@ -601,7 +606,6 @@ accept_conn(struct server *s, int fd)
 		close(fd);
 		return NULL;
 	}
-	atomic_fetch_add(&s->open_conns, 1);
 	metrics_conn_opened();
 	c->fd = fd;
 	c->id = atomic_fetch_add(&s->next_id, 1) + 1;
