@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,10 @@
 #define HTTP_TIMEOUT_MS   2000
 #define HTTP_MAX_CLIENTS  8
 #define HTTP_MAX_RESPONSE (1024 * 1024)
+/* How long the listener rests after an accept that failed for want of a
+ * resource (descriptors, memory): the connection stays in the backlog,
+ * so polling the listener again at once would spin. */
+#define HTTP_ACCEPT_PAUSE_MS 100
 
 struct http_client {
 	int fd; /* -1 when the slot is free */
@@ -51,6 +56,9 @@ struct metrics_http {
 	dev_t unix_dev; /* the socket file bound there */
 	ino_t unix_ino;
 	struct http_client clients[HTTP_MAX_CLIENTS];
+	int64_t accept_after_ms; /* the listener rests until then */
+	int64_t failure_logged_ms;
+	atomic_bool stopping;
 };
 
 /* ---- request ---- */
@@ -206,6 +214,17 @@ http_client_write(struct http_client *cl)
 		http_client_close(cl);
 }
 
+/* One line a second at most for failures that repeat while they last;
+ * errno is the cause. */
+static void
+http_failure_log(struct metrics_http *m, const char *event, int64_t now)
+{
+	if (now - m->failure_logged_ms < 1000)
+		return;
+	m->failure_logged_ms = now;
+	log_warn_errno("event=%s pause_ms=%d", event, HTTP_ACCEPT_PAUSE_MS);
+}
+
 static void
 http_accept(struct metrics_http *m)
 {
@@ -219,8 +238,17 @@ http_accept(struct metrics_http *m)
 	if (cl == NULL)
 		return;
 	fd = accept4(m->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		int64_t now;
+
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		    errno == ECONNABORTED)
+			return;
+		now = timeutil_mono_ms();
+		m->accept_after_ms = now + HTTP_ACCEPT_PAUSE_MS;
+		http_failure_log(m, "metrics_accept_failed", now);
 		return;
+	}
 	cl->fd = fd;
 	cl->got = 0;
 	cl->deadline_ms = timeutil_mono_ms() + HTTP_TIMEOUT_MS;
@@ -259,7 +287,11 @@ http_poll_set(struct metrics_http *m, struct pollfd *pfd, int *timeout)
 		        .fd = cl->fd,
 		        .events = (short)(cl->resp == NULL ? POLLIN : POLLOUT)};
 	}
-	pfd[1] = (struct pollfd){.fd = slot_free ? m->listen_fd : -1,
+	left = m->accept_after_ms - now;
+	if (slot_free && left > 0 && (*timeout < 0 || left < *timeout))
+		*timeout = (int)left;
+	pfd[1] = (struct pollfd){.fd = slot_free && left <= 0 ? m->listen_fd
+	                                                      : -1,
 	                         .events = POLLIN};
 	return n;
 }
@@ -283,10 +315,19 @@ http_main(void *arg)
 	int timeout;
 	nfds_t n;
 
-	for (;;) {
+	while (!atomic_load(&m->stopping)) {
 		n = http_poll_set(m, pfd, &timeout);
-		if (poll(pfd, n, timeout) < 0 && errno != EINTR)
-			break;
+		if (poll(pfd, n, timeout) < 0) {
+			/* Without descriptors (poll refuses more than
+			 * RLIMIT_NOFILE) or memory: rest, then try again,
+			 * rather than end the endpoint for good. */
+			if (errno != EINTR) {
+				http_failure_log(m, "metrics_poll_failed",
+				                 timeutil_mono_ms());
+				usleep(HTTP_ACCEPT_PAUSE_MS * 1000);
+			}
+			continue;
+		}
 		if (pfd[0].revents != 0)
 			break;
 		for (nfds_t i = 2; i < n; i++) {
@@ -439,6 +480,7 @@ metrics_http_start(const char *listen_addr, struct metrics_http **out)
 
 	if (m == NULL)
 		return ERR_NOMEM;
+	atomic_init(&m->stopping, false);
 	m->listen_fd = m->stop_fd = -1;
 	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++)
 		m->clients[i].fd = -1;
@@ -461,6 +503,7 @@ metrics_http_stop(struct metrics_http *m)
 
 	if (m == NULL)
 		return;
+	atomic_store(&m->stopping, true);
 	if (write(m->stop_fd, &one, sizeof(one)) == sizeof(one))
 		pthread_join(m->thread, NULL);
 	http_free(m);

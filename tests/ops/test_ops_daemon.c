@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -707,6 +709,99 @@ test_metrics_slots_full_idle(void **state)
 	free(e.dir);
 }
 
+/* The lowest descriptor number process pid has free: with RLIMIT_NOFILE
+ * set to it, its next descriptor cannot be made. */
+static rlim_t
+lowest_free_fd(pid_t pid)
+{
+	char path[64];
+	bool used[1024] = {false};
+	struct dirent *d;
+	rlim_t n = 0;
+	DIR *dir;
+	long fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	assert_non_null(dir = opendir(path));
+	while ((d = readdir(dir)) != NULL) {
+		fd = strtol(d->d_name, NULL, 10);
+		if (d->d_name[0] != '.' && fd >= 0 && fd < 1024)
+			used[fd] = true;
+	}
+	closedir(dir);
+	while (n < 1024 && used[n])
+		n++;
+	return n;
+}
+
+/* The endpoint's thread while the daemon has no descriptor to spare must
+ * rest, not spin, and serve again once descriptors are back: first an
+ * accept that fails (a scraper waits in the backlog, the listener stays
+ * readable), then poll itself failing (it refuses more descriptors than
+ * RLIMIT_NOFILE allows). */
+static void
+test_metrics_without_descriptors(void **state)
+{
+	const char *argv[] = {DAEMON,        "--socket",     NULL,
+	                      "--state-dir", NULL,           "--metrics-listen",
+	                      NULL,          "--aesmd-conf", "/dev/null",
+	                      NULL};
+	struct rlimit lim, was;
+	double before, used;
+	struct env e;
+	int waiting;
+	char *m;
+
+	(void)state;
+	env_paths(&e);
+	argv[2] = e.socket;
+	argv[4] = e.state;
+	argv[6] = e.metrics;
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec_logged(e.log, argv);
+	raw_wait_connectable(e.socket);
+	raw_wait_connectable(e.metrics);
+	assert_int_equal(prlimit(e.pid, RLIMIT_NOFILE, NULL, &was), 0);
+	lim = was;
+
+	/* Poll still works (the limit is above its 10 descriptors); the
+	 * accept fails. Counted once the probes' connections are gone. */
+	wait_log(&e, "outcome=peer_closed");
+	usleep(200000);
+	lim.rlim_cur = lowest_free_fd(e.pid);
+	assert_true(lim.rlim_cur >= 10);
+	assert_int_equal(prlimit(e.pid, RLIMIT_NOFILE, &lim, NULL), 0);
+	waiting = raw_connect(e.metrics);
+	assert_true(waiting >= 0);
+	wait_log(&e, "event=metrics_accept_failed");
+	before = cpu_seconds(e.pid);
+	usleep(1000000);
+	used = cpu_seconds(e.pid) - before;
+	if (used > 0.2)
+		fail_msg("%.2f s of CPU in 1 s while accept fails", used);
+
+	/* No descriptor at all: poll fails too. */
+	lim.rlim_cur = 0;
+	assert_int_equal(prlimit(e.pid, RLIMIT_NOFILE, &lim, NULL), 0);
+	wait_log(&e, "event=metrics_poll_failed");
+	before = cpu_seconds(e.pid);
+	usleep(1000000);
+	used = cpu_seconds(e.pid) - before;
+	if (used > 0.2)
+		fail_msg("%.2f s of CPU in 1 s while poll fails", used);
+
+	assert_int_equal(prlimit(e.pid, RLIMIT_NOFILE, &was, NULL), 0);
+	close(waiting);
+	m = scrape(e.metrics, "/metrics");
+	assert_non_null(strstr(m, "HTTP/1.1 200 OK\r\n"));
+	free(m);
+	assert_int_equal(child_term(e.pid), 0);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
 /* A rolling replacement with the metrics endpoint on a Unix socket: the
  * new daemon (--replace, same paths) takes the metrics path over too,
  * and the old one, stopped, leaves the new one's socket in place. */
@@ -1027,6 +1122,7 @@ main(void)
 	        cmocka_unit_test(test_metrics_tcp),
 	        cmocka_unit_test(test_metrics_connection_cap),
 	        cmocka_unit_test(test_metrics_slots_full_idle),
+	        cmocka_unit_test(test_metrics_without_descriptors),
 	        cmocka_unit_test(test_metrics_path_kept_on_replace),
 	        cmocka_unit_test(test_connection_cap_per_uid),
 	        cmocka_unit_test(test_socket_activation),
