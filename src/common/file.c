@@ -10,17 +10,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum err
-file_read_all(const char *path, size_t max, uint8_t **data, size_t *len)
+/* Reads fd whole (at most max bytes) into a new NUL-terminated buffer;
+ * closes fd. */
+static enum err
+read_fd_all(int fd, size_t max, uint8_t **data, size_t *len)
 {
 	struct stat st;
 	uint8_t *p;
 	size_t got = 0;
 	ssize_t n;
-	int fd, saved;
+	int saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ERR_IO;
 	if (fstat(fd, &st) < 0)
 		goto fail_io;
 	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
@@ -62,6 +62,41 @@ fail_io:
 	close(fd);
 	errno = saved;
 	return ERR_IO;
+}
+
+enum err
+file_read_all(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return ERR_IO;
+	return read_fd_all(fd, max, data, len);
+}
+
+enum err
+file_read_config(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+	struct stat st;
+	int fd;
+
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return ERR_IO;
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return ERR_IO;
+	}
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return ERR_INVALID;
+	}
+	return read_fd_all(fd, max, data, len);
 }
 
 static int

@@ -19,6 +19,15 @@ MUST_CHECK enum err file_read_all(const char *path, size_t max, uint8_t **data,
                                   size_t *len);
 
 /*
+ * As file_read_all, for a daemon's configuration: never waits, and refuses
+ * a FIFO or a socket with ERR_INVALID (reading one would block the reader
+ * until some writer came). Regular files and devices such as /dev/null
+ * are read.
+ */
+MUST_CHECK enum err file_read_config(const char *path, size_t max,
+                                     uint8_t **data, size_t *len);
+
+/*
  * Replaces path atomically: writes a temporary file in the same directory
  * with the given mode, fsyncs it, renames it over path and fsyncs the
  * directory. A crash at any point leaves either the old or the new file.

@@ -145,7 +145,7 @@ aesmd_conf_load(const char *path, bool required, struct aesmd_conf *c)
 	enum err e;
 
 	aesmd_conf_defaults(c);
-	e = file_read_all(path, AESMD_CONF_MAX_FILE, &text, &len);
+	e = file_read_config(path, AESMD_CONF_MAX_FILE, &text, &len);
 	if (e == ERR_IO && errno == ENOENT && !required)
 		return ERR_OK;
 	if (e != ERR_OK) {

@@ -216,7 +216,7 @@ policy_load(const char *path, struct policy **out)
 	size_t len;
 	enum err e;
 
-	e = file_read_all(path, POLICY_MAX_FILE, &text, &len);
+	e = file_read_config(path, POLICY_MAX_FILE, &text, &len);
 	if (e != ERR_OK) {
 		log_error_errno("event=policy_load path=%s status=%s", path,
 		                err_str(e));

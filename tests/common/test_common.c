@@ -191,6 +191,19 @@ test_file_atomic_write_and_bounded_read(void **state)
 	snprintf(path, sizeof(path), "%s/nodir/key", sub);
 	assert_int_equal(file_write_atomic(path, "x", 1, 0600), ERR_IO);
 
+	/* Configuration: a FIFO is refused at once, a device is read. */
+	snprintf(path, sizeof(path), "%s/key", sub);
+	assert_int_equal(file_read_config(path, 6, &data, &len), ERR_OK);
+	assert_string_equal((char *)data, "second");
+	free(data);
+	assert_int_equal(file_read_config("/dev/null", 6, &data, &len), ERR_OK);
+	assert_int_equal(len, 0);
+	free(data);
+	snprintf(path, sizeof(path), "%s/fifo", sub);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(file_read_config(path, 6, &data, &len), ERR_INVALID);
+	assert_int_equal(errno, EINVAL);
+
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	assert_int_equal(system(path), 0);
 }

@@ -464,6 +464,43 @@ test_bad_policy_at_start(void **state)
 	free(e.dir);
 }
 
+/* A policy path that names a FIFO: reading it would wait for a writer
+ * for ever, so it is refused at once, at start and on SIGHUP; the daemon
+ * keeps its last policy, serves, and stops when asked. */
+static void
+test_policy_fifo_refused(void **state)
+{
+	char *text;
+	struct env e;
+	int status;
+
+	(void)state;
+	env_paths(&e);
+	write_policy(&e, "{\"allow\": [{\"mrenclave\": \"" MR_A "\"}]}");
+	daemon_start_policy(&e);
+	assert_int_equal(unlink(e.policy), 0);
+	assert_int_equal(mkfifo(e.policy, 0600), 0);
+	assert_int_equal(kill(e.pid, SIGHUP), 0);
+	wait_log(&e, "policy_reload_failed");
+	assert_int_equal(child_term(e.pid), 0);
+	text = read_log(&e);
+	assert_non_null(strstr(text, "\"status\":\"invalid\""));
+	free(text);
+
+	/* At start: refused, exit status 1, no wait. */
+	const char *argv[] = {DAEMON,      "--socket", e.socket, "--state-dir",
+	                      e.state,     "--policy", e.policy, "--aesmd-conf",
+	                      "/dev/null", NULL};
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec_logged(e.log, argv);
+	assert_int_equal(waitpid(e.pid, &status, 0), e.pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
 /* One exchange with the metrics endpoint over TCP on 127.0.0.1. */
 static char *
 tcp_exchange(int port, const char *req, size_t len)
@@ -1119,6 +1156,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_policy_reload_metrics_logs),
 	        cmocka_unit_test(test_bad_policy_at_start),
+	        cmocka_unit_test(test_policy_fifo_refused),
 	        cmocka_unit_test(test_metrics_tcp),
 	        cmocka_unit_test(test_metrics_connection_cap),
 	        cmocka_unit_test(test_metrics_slots_full_idle),
