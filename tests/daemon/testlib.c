@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -264,6 +265,10 @@ child_exec_logged(const char *log, const char *const *argv)
 	char *args[32] = {0};
 	int fd;
 
+	/* A test that fails leaves its daemon behind; it goes when the test
+	 * program does, rather than running on after it (a daemon stuck in a
+	 * bug under test may not even heed SIGTERM). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	for (size_t i = 0; i < 31 && argv[i] != NULL; i++)
 		args[i] = strdup(argv[i]);
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
