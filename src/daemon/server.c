@@ -177,13 +177,15 @@ conn_free(struct conn *c)
 static void
 conn_close(struct worker *w, struct conn *c)
 {
-	conn_log(c);
+	/* The slots first, then the log and the gauges: once the metrics
+	 * say a connection closed, its slot under each cap is free. */
 	active_remove(w, c);
 	close(c->fd);
 	if (c->uid_counted)
 		uid_quota_release(w->srv->uid_quota, c->uid);
-	conn_free(c);
 	atomic_fetch_sub(&w->srv->open_conns, 1);
+	conn_log(c);
+	conn_free(c);
 }
 
 /* Reads into dst until it is full; CONN_FINISHED on EOF or error. */
