@@ -142,8 +142,8 @@ active_remove(struct worker *w, struct conn *c)
 	w->active--;
 }
 
-/* One line and the counts per connection: what was asked, what was
- * answered, by whom. */
+/* One line and the request's counts per connection: what was asked,
+ * what was answered, by whom. */
 static void
 conn_log(const struct conn *c)
 {
@@ -153,7 +153,6 @@ conn_log(const struct conn *c)
 
 	if (replied)
 		metrics_request_end(c->result.kind, c->result.code, ns);
-	metrics_conn_closed(c->outcome);
 	reqlog_request(&(struct reqlog_entry){.id = c->id,
 	                                      .pid = c->pid,
 	                                      .uid = c->uid,
@@ -177,14 +176,17 @@ conn_free(struct conn *c)
 static void
 conn_close(struct worker *w, struct conn *c)
 {
-	/* The slots first, then the log and the gauges: once the metrics
-	 * say a connection closed, its slot under each cap is free. */
+	/* What the request counted, before the peer can see the close;
+	 * the connection gauge after the slots are given back, so that
+	 * once the metrics say it closed, its slot under each cap is free.
+	 */
+	conn_log(c);
 	active_remove(w, c);
 	close(c->fd);
 	if (c->uid_counted)
 		uid_quota_release(w->srv->uid_quota, c->uid);
 	atomic_fetch_sub(&w->srv->open_conns, 1);
-	conn_log(c);
+	metrics_conn_closed(c->outcome);
 	conn_free(c);
 }
 
