@@ -78,8 +78,9 @@ usage(FILE *out)
 	        "  --socket PATH             socket path (default %s)\n"
 	        "  --socket-mode MODE        octal mode of the socket "
 	        "(default 0666)\n"
-	        "  --replace                 take the socket over even "
-	        "when a daemon answers\n"
+	        "  --replace                 take the socket (and a metrics "
+	        "socket) over even\n"
+	        "                            when a daemon answers there\n"
 	        "  --state-dir DIR           keys and certificates kept "
 	        "across restarts\n"
 	        "                            (default %s)\n"
@@ -333,6 +334,7 @@ options_parse(struct options *o, int argc, char **argv)
 		}
 		if (opt == OPT_REPLACE) {
 			o->replace = true;
+			o->ops.replace = true;
 			continue;
 		}
 		if (opt == OPT_CHECK) {

@@ -13,6 +13,7 @@
 #ifndef SQH_DAEMON_METRICS_H
 #define SQH_DAEMON_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,7 +66,10 @@ struct metrics_http;
  * status (200, 404 or 400). */
 int metrics_http_status(const uint8_t *req, size_t len);
 
-MUST_CHECK enum err metrics_http_start(const char *listen,
+/* Serves the metrics on listen (HOST:PORT or a Unix socket path). A Unix
+ * socket that a running daemon answers on is taken over only with
+ * replace. */
+MUST_CHECK enum err metrics_http_start(const char *listen, bool replace,
                                        struct metrics_http **out);
 void metrics_http_stop(struct metrics_http *m);
 

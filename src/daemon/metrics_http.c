@@ -347,8 +347,22 @@ http_main(void *arg)
 
 /* ---- set-up ---- */
 
+/* Whether something accepts connections on the Unix socket at sa. */
+static bool
+http_unix_answers(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool answers;
+
+	if (fd < 0)
+		return false;
+	answers = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
+	close(fd);
+	return answers;
+}
+
 static enum err
-http_listen_unix(struct metrics_http *m, const char *path)
+http_listen_unix(struct metrics_http *m, const char *path, bool replace)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -356,8 +370,20 @@ http_listen_unix(struct metrics_http *m, const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return ERR_RANGE;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		/* A socket left by a daemon that is gone is taken over; one
+		 * that a running daemon answers on only with --replace, as
+		 * for the AESM socket. */
+		if (!replace && http_unix_answers(&sa)) {
+			log_error("event=metrics_listen listen=%s "
+			          "reason=\"a running daemon answers there; "
+			          "--replace takes it over\"",
+			          path);
+			errno = EADDRINUSE;
+			return ERR_INVALID;
+		}
 		unlink(path);
+	}
 	m->listen_fd =
 	        socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (m->listen_fd < 0 ||
@@ -421,12 +447,12 @@ http_listen_inet(struct metrics_http *m, const char *addr)
 }
 
 static enum err
-http_setup(struct metrics_http *m, const char *listen_addr)
+http_setup(struct metrics_http *m, const char *listen_addr, bool replace)
 {
 	enum err e;
 
 	if (strchr(listen_addr, '/') != NULL)
-		e = http_listen_unix(m, listen_addr);
+		e = http_listen_unix(m, listen_addr, replace);
 	else
 		e = http_listen_inet(m, listen_addr);
 	if (e != ERR_OK)
@@ -473,7 +499,8 @@ http_free(struct metrics_http *m)
 }
 
 enum err
-metrics_http_start(const char *listen_addr, struct metrics_http **out)
+metrics_http_start(const char *listen_addr, bool replace,
+                   struct metrics_http **out)
 {
 	struct metrics_http *m = calloc(1, sizeof(*m));
 	enum err e;
@@ -484,7 +511,7 @@ metrics_http_start(const char *listen_addr, struct metrics_http **out)
 	m->listen_fd = m->stop_fd = -1;
 	for (size_t i = 0; i < HTTP_MAX_CLIENTS; i++)
 		m->clients[i].fd = -1;
-	if ((e = http_setup(m, listen_addr)) != ERR_OK) {
+	if ((e = http_setup(m, listen_addr, replace)) != ERR_OK) {
 		log_error_errno("event=metrics_listen listen=%s reason=%s",
 		                listen_addr, err_str(e));
 		http_free(m);

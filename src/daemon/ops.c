@@ -139,7 +139,8 @@ ops_start(const struct ops_options *o, const struct backend *b,
 		return e;
 	}
 	if (o->metrics_listen != NULL &&
-	    (e = metrics_http_start(o->metrics_listen, &ops.metrics)) != ERR_OK)
+	    (e = metrics_http_start(o->metrics_listen, o->replace,
+	                            &ops.metrics)) != ERR_OK)
 		return e;
 	return ERR_OK;
 }

@@ -18,6 +18,7 @@ struct ops_options {
 	const char *metrics_listen; /* NULL: no metrics endpoint */
 	const char *policy;         /* NULL: every enclave is served */
 	const char *aesmd_conf;     /* NULL: /etc/aesmd.conf if present */
+	bool replace; /* take a metrics socket over from a running daemon */
 };
 
 void ops_options_init(struct ops_options *o);

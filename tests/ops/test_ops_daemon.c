@@ -839,6 +839,66 @@ test_metrics_without_descriptors(void **state)
 	free(e.dir);
 }
 
+/* A second daemon started by mistake, on a socket of its own but the
+ * same metrics path, without --replace: it refuses to start rather than
+ * take the running daemon's endpoint, which keeps answering. */
+static void
+test_metrics_path_not_taken(void **state)
+{
+	const char *argv[] = {DAEMON,        "--socket",     NULL,
+	                      "--state-dir", NULL,           "--metrics-listen",
+	                      NULL,          "--aesmd-conf", "/dev/null",
+	                      NULL};
+	char log2[300], socket2[300], state2[300], *m, *text;
+	struct env e;
+	uint8_t *t;
+	size_t len;
+	int status;
+	pid_t second;
+
+	(void)state;
+	env_paths(&e);
+	argv[2] = e.socket;
+	argv[4] = e.state;
+	argv[6] = e.metrics;
+	e.pid = fork();
+	assert_true(e.pid >= 0);
+	if (e.pid == 0)
+		child_exec_logged(e.log, argv);
+	raw_wait_connectable(e.socket);
+	raw_wait_connectable(e.metrics);
+
+	snprintf(log2, sizeof(log2), "%s/second.log", e.dir);
+	snprintf(socket2, sizeof(socket2), "%s/run2/aesm.socket", e.dir);
+	snprintf(state2, sizeof(state2), "%s/state2", e.dir);
+	argv[2] = socket2;
+	argv[4] = state2;
+	second = fork();
+	assert_true(second >= 0);
+	if (second == 0)
+		child_exec_logged(log2, argv);
+	/* 10 s at most: a daemon that took the path would serve on. */
+	for (int i = 0; i < 500 && waitpid(second, &status, WNOHANG) == 0; i++)
+		usleep(20000);
+	if (kill(second, 0) == 0) {
+		kill(second, SIGKILL);
+		waitpid(second, &status, 0);
+		fail_msg("the second daemon did not refuse to start");
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	assert_int_equal(file_read_all(log2, 1 << 20, &t, &len), ERR_OK);
+	text = (char *)t;
+	assert_non_null(strstr(text, "--replace takes it over"));
+	free(text);
+
+	m = scrape(e.metrics, "/metrics");
+	assert_non_null(strstr(m, "HTTP/1.1 200 OK\r\n"));
+	free(m);
+	assert_int_equal(child_term(e.pid), 0);
+	rm_rf(e.dir);
+	free(e.dir);
+}
+
 /* A rolling replacement with the metrics endpoint on a Unix socket: the
  * new daemon (--replace, same paths) takes the metrics path over too,
  * and the old one, stopped, leaves the new one's socket in place. */
@@ -1162,6 +1222,7 @@ main(void)
 	        cmocka_unit_test(test_metrics_slots_full_idle),
 	        cmocka_unit_test(test_metrics_without_descriptors),
 	        cmocka_unit_test(test_metrics_path_kept_on_replace),
+	        cmocka_unit_test(test_metrics_path_not_taken),
 	        cmocka_unit_test(test_connection_cap_per_uid),
 	        cmocka_unit_test(test_socket_activation),
 	        cmocka_unit_test(test_socket_activation_other_pid),
