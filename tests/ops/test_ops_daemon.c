@@ -66,6 +66,22 @@ env_paths(struct env *e)
 	snprintf(e->policy, sizeof(e->policy), "%s/policy.json", e->dir);
 }
 
+/* Starts the daemon of e with argv, whose slots 2 and 4 take e's socket
+ * and state paths, and slot 6, when it follows --metrics-listen and is
+ * empty, the metrics path. The caller waits for what it needs. */
+static void
+daemon_spawn(struct env *e, const char **argv)
+{
+	argv[2] = e->socket;
+	argv[4] = e->state;
+	if (strcmp(argv[5], "--metrics-listen") == 0 && argv[6] == NULL)
+		argv[6] = e->metrics;
+	e->pid = fork();
+	assert_true(e->pid >= 0);
+	if (e->pid == 0)
+		child_exec_logged(e->log, argv);
+}
+
 static void
 write_policy(const struct env *e, const char *json)
 {
@@ -562,12 +578,7 @@ test_metrics_tcp(void **state)
 
 	(void)state;
 	env_paths(&e);
-	argv[2] = e.socket;
-	argv[4] = e.state;
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0)
-		child_exec_logged(e.log, argv);
+	daemon_spawn(&e, argv);
 	raw_wait_connectable(e.socket);
 	wait_log(&e, "event=metrics_listening");
 	port = logged_port(&e);
@@ -635,13 +646,7 @@ test_metrics_connection_cap(void **state)
 
 	(void)state;
 	env_paths(&e);
-	argv[2] = e.socket;
-	argv[4] = e.state;
-	argv[6] = e.metrics;
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0)
-		child_exec_logged(e.log, argv);
+	daemon_spawn(&e, argv);
 	raw_wait_connectable(e.metrics);
 	/* The probe's connection must be accepted and closed before the
 	 * idle one comes, or the idle one would be the one over the cap. */
@@ -715,13 +720,7 @@ test_metrics_slots_full_idle(void **state)
 
 	(void)state;
 	env_paths(&e);
-	argv[2] = e.socket;
-	argv[4] = e.state;
-	argv[6] = e.metrics;
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0)
-		child_exec_logged(e.log, argv);
+	daemon_spawn(&e, argv);
 	raw_wait_connectable(e.socket);
 	raw_wait_connectable(e.metrics);
 
@@ -791,13 +790,7 @@ test_metrics_without_descriptors(void **state)
 
 	(void)state;
 	env_paths(&e);
-	argv[2] = e.socket;
-	argv[4] = e.state;
-	argv[6] = e.metrics;
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0)
-		child_exec_logged(e.log, argv);
+	daemon_spawn(&e, argv);
 	raw_wait_connectable(e.socket);
 	raw_wait_connectable(e.metrics);
 	assert_int_equal(prlimit(e.pid, RLIMIT_NOFILE, NULL, &was), 0);
@@ -858,13 +851,7 @@ test_metrics_path_not_taken(void **state)
 
 	(void)state;
 	env_paths(&e);
-	argv[2] = e.socket;
-	argv[4] = e.state;
-	argv[6] = e.metrics;
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0)
-		child_exec_logged(e.log, argv);
+	daemon_spawn(&e, argv);
 	raw_wait_connectable(e.socket);
 	raw_wait_connectable(e.metrics);
 
@@ -919,13 +906,7 @@ test_metrics_path_kept_on_replace(void **state)
 
 	(void)state;
 	env_paths(&e);
-	argv[2] = e.socket;
-	argv[4] = e.state;
-	argv[6] = e.metrics;
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0)
-		child_exec_logged(e.log, argv);
+	daemon_spawn(&e, argv);
 	raw_wait_connectable(e.socket);
 	raw_wait_connectable(e.metrics);
 
@@ -1033,13 +1014,7 @@ test_connection_cap_per_uid(void **state)
 	env_paths(&e);
 	/* The other uid must reach the socket's directory. */
 	assert_int_equal(chmod(e.dir, 0755), 0);
-	argv[2] = e.socket;
-	argv[4] = e.state;
-	argv[6] = e.metrics;
-	e.pid = fork();
-	assert_true(e.pid >= 0);
-	if (e.pid == 0)
-		child_exec_logged(e.log, argv);
+	daemon_spawn(&e, argv);
 	raw_wait_connectable(e.metrics);
 	/* The probe's connection must be gone before the idle ones come,
 	 * or it would hold one of the uid's three. */
