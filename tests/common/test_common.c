@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "common/buf.h"
 #include "common/cursor.h"
 #include "common/file.h"
@@ -229,36 +230,13 @@ test_default_key_id_layout(void **state)
 	assert_false(keyid_base_equal(&k, &other));
 }
 
-/* Runs fn with stderr sent to a temporary file; returns what it wrote. */
-static char *
-capture_stderr(void (*fn)(void))
-{
-	char path[] = "/tmp/sqh-test-log-XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	char *text = calloc(1, 4096);
-	ssize_t n;
-
-	assert_true(fd >= 0 && saved >= 0);
-	assert_non_null(text);
-	unlink(path);
-	fflush(stderr);
-	assert_int_equal(dup2(fd, 2), 2);
-	fn();
-	fflush(stderr);
-	assert_int_equal(dup2(saved, 2), 2);
-	close(saved);
-	n = pread(fd, text, 4095, 0);
-	assert_true(n >= 0);
-	close(fd);
-	return text;
-}
-
 static int errno_after[3];
 
 /* Each call sets errno first: the line must not change it. */
 static void
-log_some_text(void)
+log_some_text(void *unused)
 {
+	(void)unused;
 	log_set_level(LOG_LEVEL_WARN);
 	errno = ENOENT;
 	log_info("event=hidden n=%d", 1);
@@ -277,7 +255,7 @@ log_some_text(void)
 static void
 test_log_text_levels_and_errno(void **state)
 {
-	char *text = capture_stderr(log_some_text);
+	char *text = capture_stderr(log_some_text, NULL);
 	char *second;
 
 	(void)state;

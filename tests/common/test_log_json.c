@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "common/log.h"
 
 /* U+FFFD as UTF-8, what a parser gives back for "\ufffd". */
@@ -87,31 +88,30 @@ static const struct utf8_case cases[] = {
         {"valid then invalid", "\xc3\xa9\xff", "\xc3\xa9" R},
 };
 
+struct kv {
+	const char *key, *value;
+};
+
+static void
+log_kv(void *arg)
+{
+	const struct kv *kv = arg;
+
+	log_set_level(LOG_LEVEL_INFO);
+	log_set_format(LOG_FORMAT_JSON);
+	log_info("event=utf8 %s=%s n=1", kv->key, kv->value);
+	log_set_format(LOG_FORMAT_TEXT);
+	log_set_level(LOG_LEVEL_ERROR);
+}
+
 /* Runs the log line through a temporary stderr; returns what it wrote. */
 static char *
 log_captured(const char *key, const char *value)
 {
-	char path[] = "/tmp/sqh-test-json-XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	char *text = calloc(1, 4096);
-	ssize_t n;
+	struct kv kv = {key, value};
+	char *text = capture_stderr(log_kv, &kv);
 
-	assert_true(fd >= 0 && saved >= 0);
-	assert_non_null(text);
-	unlink(path);
-	fflush(stderr);
-	assert_int_equal(dup2(fd, 2), 2);
-	log_set_level(LOG_LEVEL_INFO);
-	log_set_format(LOG_FORMAT_JSON);
-	log_info("event=utf8 %s=%s n=1", key, value);
-	log_set_format(LOG_FORMAT_TEXT);
-	log_set_level(LOG_LEVEL_ERROR);
-	fflush(stderr);
-	assert_int_equal(dup2(saved, 2), 2);
-	close(saved);
-	n = pread(fd, text, 4095, 0);
-	assert_true(n > 0);
-	close(fd);
+	assert_true(text[0] != '\0');
 	return text;
 }
 
