@@ -87,13 +87,10 @@ dir_unlock(int fd)
 	close(fd);
 }
 
-/*
- * Whether a daemon answers on the socket at path. A refused connection
- * means a stale socket left by a daemon that died; a full backlog
- * (EAGAIN) means a live one.
- */
-static enum err
-probe_live(const char *path, bool *live)
+/* A refused connection means a stale socket left by a daemon that died;
+ * a full backlog (EAGAIN) means a live one. */
+enum err
+listener_probe_live(const char *path, bool *live)
 {
 	struct sockaddr_un sa;
 	int fd, rc, saved;
@@ -137,7 +134,7 @@ check_existing(const struct listener_config *cfg)
 		          cfg->path);
 		return ERR_INVALID;
 	}
-	if (probe_live(cfg->path, &live) != ERR_OK) {
+	if (listener_probe_live(cfg->path, &live) != ERR_OK) {
 		log_error_errno("event=socket_probe path=%s", cfg->path);
 		return ERR_IO;
 	}

@@ -48,6 +48,10 @@ struct listener {
  */
 bool listener_path_ok(const char *path);
 
+/* Whether a daemon answers on the Unix socket at path (*live); ERR_RANGE
+ * for a path too long, ERR_IO when the probe itself fails. */
+MUST_CHECK enum err listener_probe_live(const char *path, bool *live);
+
 /*
  * Creates the socket. Every failure is logged with its reason; ERR_INVALID
  * when the path is unusable or another daemon answers on it.

@@ -29,6 +29,7 @@
 #include "common/cursor.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "daemon/listener.h"
 
 #define HTTP_MAX_REQUEST  4096
 #define HTTP_TIMEOUT_MS   2000
@@ -347,20 +348,6 @@ http_main(void *arg)
 
 /* ---- set-up ---- */
 
-/* Whether something accepts connections on the Unix socket at sa. */
-static bool
-http_unix_answers(const struct sockaddr_un *sa)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	bool answers;
-
-	if (fd < 0)
-		return false;
-	answers = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0;
-	close(fd);
-	return answers;
-}
-
 static enum err
 http_listen_unix(struct metrics_http *m, const char *path, bool replace)
 {
@@ -371,12 +358,16 @@ http_listen_unix(struct metrics_http *m, const char *path, bool replace)
 		return ERR_RANGE;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		bool live = true;
+
 		/* A socket left by a daemon that is gone is taken over; one
 		 * that a running daemon answers on only with --replace, as
 		 * for the AESM socket. */
-		if (!replace && http_unix_answers(&sa)) {
+		if (!replace &&
+		    (listener_probe_live(path, &live) != ERR_OK || live)) {
 			log_error("event=metrics_listen listen=%s "
-			          "reason=\"a running daemon answers there; "
+			          "reason=\"a daemon answers there or the "
+			          "probe failed; "
 			          "--replace takes it over\"",
 			          path);
 			errno = EADDRINUSE;
